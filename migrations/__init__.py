@@ -1,0 +1,1 @@
+"""Alembic migrations of the survey service's database (shipped with the package)."""
