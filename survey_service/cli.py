@@ -1,0 +1,133 @@
+"""The ``survey-service`` command: serve, database migrations, demo city."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from survey_service.config import Settings, load_settings
+from survey_service.errors import ServiceError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="survey-service")
+def main() -> None:
+    """Citizen-satisfaction surveys with design-based statistics.
+
+    Settings come from the environment: SURVEY_DATABASE_URL (default: survey.db in the
+    working directory), SURVEY_SECRET_KEY, SURVEY_ENV=production.
+    """
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on [default: SURVEY_HOST or 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [default: SURVEY_PORT or 8000].")
+@click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
+@click.option(
+    "--migrate/--no-migrate",
+    default=None,
+    help="Apply migrations first [default: yes on SQLite, no on PostgreSQL].",
+)
+def serve(host: str | None, port: int | None, workers: int, migrate: bool | None) -> None:
+    """Serve the web app (questionnaires, API, OpenAPI at /schema)."""
+    import uvicorn
+
+    from survey_service.db.migrate import current_revision, head_revision, upgrade
+
+    settings = _settings()
+    if migrate is None:
+        migrate = settings.is_sqlite
+    if migrate:
+        upgrade(settings.database_url)
+    elif current_revision(settings.database_url) != head_revision():
+        raise click.ClickException(
+            "the database is not at the latest migration: run 'survey-service db upgrade'"
+        )
+    click.echo(f"Serving on http://{host or settings.host}:{port or settings.port}/")
+    uvicorn.run(
+        "survey_service.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: head)."""
+    from survey_service.db.migrate import current_revision, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at {current_revision(settings.database_url) or 'base'}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION ('base' removes every table)."""
+    from survey_service.db.migrate import current_revision, downgrade
+
+    settings = _settings()
+    downgrade(settings.database_url, revision)
+    click.echo(f"database at {current_revision(settings.database_url) or 'base'}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's revision and the newest one available."""
+    from survey_service.db.migrate import current_revision, head_revision
+
+    settings = _settings()
+    current = current_revision(settings.database_url)
+    head = head_revision()
+    state = "up to date" if current == head else "needs 'survey-service db upgrade'"
+    click.echo(f"current: {current or 'base (empty)'}\nhead:    {head}\n{state}")
+
+
+@main.command()
+@click.option("--dossiers", type=click.IntRange(min=1000), default=200_000, show_default=True,
+              help="Completed dossiers to simulate over the two quarters.")
+@click.option("--seed", type=int, default=20250701, show_default=True, help="Random seed.")
+@click.option("--reset", is_flag=True, help="Erase the database first and rebuild it.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def demo(dossiers: int, seed: int, reset: bool, quiet: bool) -> None:
+    """Fill the database with a simulated city like Hà Nội (units, dossiers, responses)."""
+    from survey_service.demo import DemoError, build_demo
+
+    settings = _settings()
+    try:
+        summary = build_demo(
+            settings.database_url, n_dossiers=dossiers, seed=seed, reset=reset,
+            progress=not quiet,
+        )
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

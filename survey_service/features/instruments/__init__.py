@@ -1,0 +1,1 @@
+"""Instruments in the database: registering bundled definitions, listing them."""
