@@ -1,5 +1,6 @@
 """Questionnaire definitions: the format, its loader and the bundled instruments."""
 
+from instruments.answers import AnswersError, AnswerValue, FieldProblem, check_answers
 from instruments.errors import DefinitionError, InstrumentError, Problem
 from instruments.loader import (
     bundled_definitions,
@@ -21,8 +22,11 @@ from instruments.model import (
 )
 
 __all__ = [
+    "AnswerValue",
+    "AnswersError",
     "DefinitionError",
     "Element",
+    "FieldProblem",
     "Index",
     "Instrument",
     "InstrumentError",
@@ -34,6 +38,7 @@ __all__ = [
     "ScalePoint",
     "Text",
     "bundled_definitions",
+    "check_answers",
     "content_hash",
     "load_bundled",
     "load_definition",

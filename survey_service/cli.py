@@ -34,7 +34,9 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Address to listen on [default: SURVEY_HOST or 127.0.0.1].")
+@click.option(
+    "--host", default=None, help="Address to listen on [default: SURVEY_HOST or 127.0.0.1]."
+)
 @click.option("--port", type=int, default=None, help="Port [default: SURVEY_PORT or 8000].")
 @click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
 @click.option(
@@ -109,8 +111,13 @@ def db_current() -> None:
 
 
 @main.command()
-@click.option("--dossiers", type=click.IntRange(min=1000), default=200_000, show_default=True,
-              help="Completed dossiers to simulate over the two quarters.")
+@click.option(
+    "--dossiers",
+    type=click.IntRange(min=1000),
+    default=200_000,
+    show_default=True,
+    help="Completed dossiers to simulate over the two quarters.",
+)
 @click.option("--seed", type=int, default=20250701, show_default=True, help="Random seed.")
 @click.option("--reset", is_flag=True, help="Erase the database first and rebuild it.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -121,7 +128,10 @@ def demo(dossiers: int, seed: int, reset: bool, quiet: bool) -> None:
     settings = _settings()
     try:
         summary = build_demo(
-            settings.database_url, n_dossiers=dossiers, seed=seed, reset=reset,
+            settings.database_url,
+            n_dossiers=dossiers,
+            seed=seed,
+            reset=reset,
             progress=not quiet,
         )
     except DemoError as exc:

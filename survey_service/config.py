@@ -22,7 +22,7 @@ __all__ = ["Settings", "load_settings"]
 
 Environment = Literal["development", "production", "test"]
 
-SECRET_FILE_NAME = ".survey-secret"
+SECRET_FILE_NAME = ".survey-secret"  # noqa: S105 - a file name, not a secret
 DEFAULT_DB_FILE_NAME = "survey.db"
 
 

@@ -16,7 +16,7 @@ __all__ = ["async_url", "make_async_engine", "make_sync_engine", "sync_url"]
 def _parse(url: str) -> URL:
     try:
         return make_url(url)
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises several types here
+    except Exception as exc:
         raise ConfigurationError(f"cannot read database URL {url!r}: {exc}") from exc
 
 

@@ -384,9 +384,7 @@ class Answer(Base):
     __tablename__ = "answers"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("responses.id", ondelete="CASCADE")
-    )
+    response_id: Mapped[int] = mapped_column(BigId, ForeignKey("responses.id", ondelete="CASCADE"))
     item_code: Mapped[str] = mapped_column(String(64))
     value: Mapped[int | None] = mapped_column(SmallInteger)
     text: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,88 @@
+"""The Litestar application: ``create_app(settings)`` wires everything."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from survey_service import __version__
+from survey_service.config import Settings, load_settings
+from survey_service.db.engine import make_async_engine
+from survey_service.db.session import provide_session
+from survey_service.errors import NotFoundError
+from survey_service.features import health, pages
+from survey_service.features.instruments.controllers import InstrumentApi
+from survey_service.features.responses.controllers import QuestionnairePages, ResponseApi
+from survey_service.features.units.controllers import UnitApi
+from survey_service.i18n import choose_language, translate
+
+__all__ = ["create_app"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(("/api/", "/health/", "/schema"))
+
+
+def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    message = str(exc) if isinstance(exc, NotFoundError) else "not found"
+    if _wants_json(request):
+        return Response({"status_code": 404, "detail": message}, status_code=404)
+    language = choose_language(request.query_params.get("lang"))
+    return Template(
+        template_name="not_found.html",
+        context={"lang": language, "message": message},
+        status_code=404,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the web app for ``settings`` (read from the environment when omitted)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        engine = make_async_engine(settings.database_url, pool_pre_ping=True)
+        app.state.engine = engine
+        app.state.session_maker = async_sessionmaker(engine, expire_on_commit=False)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    jinja = JinjaTemplateEngine(directory=PACKAGE_DIR / "templates")
+    jinja.engine.globals["t"] = translate
+    return Litestar(
+        route_handlers=[
+            pages.home,
+            health.live,
+            health.ready,
+            UnitApi,
+            InstrumentApi,
+            ResponseApi,
+            QuestionnairePages,
+            create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
+        ],
+        dependencies={"db_session": Provide(provide_session)},
+        lifespan=[database],
+        template_config=TemplateConfig(instance=jinja),
+        openapi_config=OpenAPIConfig(
+            title="Citizen satisfaction survey service", version=__version__, path="/schema"
+        ),
+        exception_handlers={NotFoundError: _not_found, NotFoundException: _not_found},
+        request_max_body_size=settings.max_body_bytes,
+        debug=settings.debug,
+    )

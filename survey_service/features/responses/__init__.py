@@ -1,0 +1,1 @@
+"""Responses: questionnaire pages, submission, counts."""

@@ -1,0 +1,1 @@
+"""Units of the administration: listing and lookup."""
