@@ -32,8 +32,10 @@ def pytest_report_header() -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     outcome = yield
     report = outcome.get_result()
-    if os.environ.get("SURVEY_TEST_REQUIRE_ALL") == "1" and report.skipped and not hasattr(
-        report, "wasxfail"
+    if (
+        os.environ.get("SURVEY_TEST_REQUIRE_ALL") == "1"
+        and report.skipped
+        and not hasattr(report, "wasxfail")
     ):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr

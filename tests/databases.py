@@ -28,8 +28,12 @@ def postgres_unavailable_reason() -> str | None:
     url = make_url(postgres_admin_url())
     try:
         with psycopg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-            dbname=url.database, connect_timeout=3,
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database,
+            connect_timeout=3,
         ):
             return None
     except psycopg.Error as exc:
@@ -43,8 +47,12 @@ def postgres_unavailable_reason() -> str | None:
 def _admin_connect() -> psycopg.Connection[tuple[object, ...]]:
     url = make_url(postgres_admin_url())
     return psycopg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-        dbname=url.database, autocommit=True,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-__all__ = ["provide_session"]
+__all__ = ["DbSession", "provide_session"]
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
@@ -19,3 +20,7 @@ async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
         finally:
             if session.in_transaction():
                 await session.rollback()
+
+
+DbSession = NamedDependency[AsyncSession]
+"""Handler parameter type of the per-request session (``db_session: DbSession``)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from survey_service.db.models import Instrument
+from survey_service.db.session import DbSession
 from survey_service.features.instruments.schemas import InstrumentOut, InstrumentVersionOut
 
 __all__ = ["InstrumentApi"]
@@ -26,7 +26,7 @@ class InstrumentApi(Controller):
     tags = ["instruments"]
 
     @get("/", summary="List instruments and their versions")
-    async def list_instruments(self, db_session: AsyncSession) -> list[InstrumentOut]:
+    async def list_instruments(self, db_session: DbSession) -> list[InstrumentOut]:
         """Every instrument with its versions, newest last."""
         rows = await db_session.scalars(
             select(Instrument).options(selectinload(Instrument.versions)).order_by(Instrument.slug)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from instruments import AnswersError, FieldProblem
 from survey_service.db.models import Unit
+from survey_service.db.session import DbSession
 from survey_service.features.responses.schemas import (
     ResponseCountOut,
     SubmissionIn,
@@ -74,7 +74,7 @@ class QuestionnairePages(Controller):
 
     @get("/")
     async def show(
-        self, db_session: AsyncSession, unit_code: str, lang: str | None = None
+        self, db_session: DbSession, unit_code: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Template:
         """Show the unit's questionnaire."""
         import secrets
@@ -87,7 +87,7 @@ class QuestionnairePages(Controller):
 
     @post("/", status_code=303)
     async def submit(
-        self, request: Request[Any, Any, State], db_session: AsyncSession, unit_code: str
+        self, request: Request[Any, Any, State], db_session: DbSession, unit_code: FromPath[str]
     ) -> Redirect | Template:
         """Store the answers and go to the thank-you page, or show what to fix."""
         form = await request.form()
@@ -109,7 +109,7 @@ class QuestionnairePages(Controller):
 
     @get("/thanks")
     async def thanks(
-        self, db_session: AsyncSession, unit_code: str, lang: str | None = None
+        self, db_session: DbSession, unit_code: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Template:
         """Thank the respondent."""
         unit = await get_unit(db_session, unit_code)
@@ -133,7 +133,7 @@ class ResponseApi(Controller):
 
     @post("/units/{unit_code:str}/responses", status_code=HTTP_201_CREATED)
     async def submit(
-        self, db_session: AsyncSession, unit_code: str, data: SubmissionIn
+        self, db_session: DbSession, unit_code: FromPath[str], data: JSONBody[SubmissionIn]
     ) -> SubmissionOut:
         """Submit an open-link response for a unit; 422 names every rejected field."""
         unit = await get_unit(db_session, unit_code)
@@ -161,8 +161,8 @@ class ResponseApi(Controller):
     @get("/responses/counts", summary="Count finished responses per unit")
     async def counts(
         self,
-        db_session: AsyncSession,
-        unit: str | None = Parameter(default=None, description="Only this unit's count."),
+        db_session: DbSession,
+        unit: Annotated[str | None, QueryParameter(description="Only this unit's count.")] = None,
     ) -> list[ResponseCountOut]:
         """Finished responses per unit, every unit listed."""
         counts = await count_responses(db_session)
