@@ -1,6 +1,12 @@
 """Questionnaire definitions: the format, its loader and the bundled instruments."""
 
-from instruments.answers import AnswersError, AnswerValue, FieldProblem, check_answers
+from instruments.answers import (
+    AnswersError,
+    AnswerValue,
+    FieldProblem,
+    check_answers,
+    choice_values,
+)
 from instruments.errors import DefinitionError, InstrumentError, Problem
 from instruments.loader import (
     bundled_definitions,
@@ -10,8 +16,10 @@ from instruments.loader import (
     parse_definition,
 )
 from instruments.model import (
+    Condition,
     Element,
     Index,
+    IndexNode,
     Instrument,
     Item,
     Option,
@@ -20,14 +28,17 @@ from instruments.model import (
     ScalePoint,
     Text,
 )
+from instruments.relevance import holds, relevant_codes
 
 __all__ = [
     "AnswerValue",
     "AnswersError",
+    "Condition",
     "DefinitionError",
     "Element",
     "FieldProblem",
     "Index",
+    "IndexNode",
     "Instrument",
     "InstrumentError",
     "Item",
@@ -39,8 +50,11 @@ __all__ = [
     "Text",
     "bundled_definitions",
     "check_answers",
+    "choice_values",
     "content_hash",
+    "holds",
     "load_bundled",
     "load_definition",
     "parse_definition",
+    "relevant_codes",
 ]

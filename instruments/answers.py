@@ -8,17 +8,20 @@ machine-readable reason the web layer words in the respondent's language.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 import msgspec
 
 from instruments.errors import InstrumentError
 from instruments.model import Instrument, Question, Scale
+from instruments.relevance import relevant_codes
 
-__all__ = ["AnswerValue", "AnswersError", "FieldProblem", "check_answers"]
+__all__ = ["AnswerValue", "AnswersError", "FieldProblem", "check_answers", "choice_values"]
 
-ProblemCode = Literal["required", "choice", "too_long", "unknown", "malformed"]
+ProblemCode = Literal[
+    "required", "choice", "too_long", "unknown", "malformed", "not_relevant", "too_many"
+]
 
 
 class AnswerValue(msgspec.Struct, frozen=True):
@@ -83,6 +86,8 @@ def _question_answers(
         return FieldProblem(code, "choice")
     if not set(values) <= allowed:
         return FieldProblem(code, "choice")
+    if question.max_choices is not None and len(values) > question.max_choices:
+        return FieldProblem(code, "too_many")
     return [AnswerValue(code, value=v) for v in values]
 
 
@@ -90,12 +95,24 @@ def _present(raw: Sequence[str]) -> bool:
     return any(v.strip() for v in raw)
 
 
+def choice_values(raw: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
+    """Return the whole-number answers in ``raw`` (what relevance conditions look at)."""
+    values: dict[str, list[int]] = {}
+    for code, strings in raw.items():
+        numbers = [int(v) for v in strings if v.strip().lstrip("-").isdigit()]
+        if numbers:
+            values[code] = numbers
+    return values
+
+
 def _check_items(
-    instrument: Instrument, raw: Mapping[str, Sequence[str]]
+    instrument: Instrument, raw: Mapping[str, Sequence[str]], asked: set[str]
 ) -> tuple[list[AnswerValue], list[FieldProblem]]:
     answers: list[AnswerValue] = []
     problems: list[FieldProblem] = []
     for item in instrument.items():
+        if item.code not in asked:
+            continue
         values = [v for v in raw.get(item.code, ()) if v.strip()]
         if not values:
             if item.required:
@@ -110,11 +127,13 @@ def _check_items(
 
 
 def _check_questions(
-    instrument: Instrument, raw: Mapping[str, Sequence[str]]
+    instrument: Instrument, raw: Mapping[str, Sequence[str]], asked: set[str]
 ) -> tuple[list[AnswerValue], list[FieldProblem]]:
     answers: list[AnswerValue] = []
     problems: list[FieldProblem] = []
     for question in instrument.questions:
+        if question.code not in asked:
+            continue
         values = list(raw.get(question.code, ()))
         if not _present(values):
             if question.required:
@@ -130,16 +149,30 @@ def _check_questions(
     return answers, problems
 
 
-def check_answers(instrument: Instrument, raw: Mapping[str, Sequence[str]]) -> list[AnswerValue]:
+def check_answers(
+    instrument: Instrument,
+    raw: Mapping[str, Sequence[str]],
+    only: Collection[str] | None = None,
+) -> list[AnswerValue]:
     """Check raw answers (field name → submitted strings) against ``instrument``.
 
-    Empty fields count as unanswered. Raises :class:`AnswersError` naming every
-    unknown field, unanswered required question and value outside its scale.
+    Empty fields count as unanswered. Relevance is evaluated on the answers given:
+    a question that does not apply must be left unanswered and is never required.
+    ``only`` restricts the checks to some codes (one page of a paged questionnaire);
+    fields unknown to the instrument are reported whatever ``only`` says. Raises
+    :class:`AnswersError` naming every field that cannot be accepted.
     """
-    item_answers, item_problems = _check_items(instrument, raw)
-    question_answers, question_problems = _check_questions(instrument, raw)
+    relevant = relevant_codes(instrument, choice_values(raw))
+    scope = relevant if only is None else relevant & set(only)
+    item_answers, item_problems = _check_items(instrument, raw, scope)
+    question_answers, question_problems = _check_questions(instrument, raw, scope)
     known = {item.code for item in instrument.items()} | {q.code for q in instrument.questions}
     problems = item_problems + question_problems
+    answered = {code for code, values in raw.items() if _present(values)}
+    considered = known if only is None else known & set(only)
+    problems.extend(
+        FieldProblem(code, "not_relevant") for code in sorted((answered & considered) - relevant)
+    )
     problems.extend(FieldProblem(name, "unknown") for name in sorted(set(raw) - known))
     if problems:
         raise AnswersError(problems)

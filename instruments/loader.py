@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from importlib import resources
 from pathlib import Path
 
 import msgspec
 
+from instruments.checks import (
+    check_codes,
+    check_pages,
+    check_relevance,
+    check_scales,
+    check_texts,
+)
 from instruments.errors import DefinitionError, Problem
-from instruments.model import Instrument, Text
+from instruments.model import Instrument
+from instruments.positions import line_of, locate
+from instruments.tree import check_index
 
 __all__ = [
     "bundled_definitions",
@@ -19,6 +29,9 @@ __all__ = [
     "load_definition",
     "parse_definition",
 ]
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+_MSGSPEC_PATH = re.compile(r"- at `\$\.?(.*)`$")
 
 
 def _nfc(value: object) -> object:
@@ -32,57 +45,40 @@ def _nfc(value: object) -> object:
     return value
 
 
-def _check_texts(instrument: Instrument, name: str) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def need_vi(text: Text, path: str) -> None:
-        if not text.get("vi", "").strip():
-            problems.append(Problem(name, path, "missing Vietnamese (vi) text"))
-
-    need_vi(instrument.title, "title")
-    for e, element in enumerate(instrument.elements):
-        need_vi(element.title, f"elements[{e}].title")
-        for i, item in enumerate(element.items):
-            need_vi(item.text, f"elements[{e}].items[{i}].text")
-    for q, question in enumerate(instrument.questions):
-        need_vi(question.text, f"questions[{q}].text")
-    return problems
-
-
-def _check_references(instrument: Instrument, name: str) -> list[Problem]:
-    problems: list[Problem] = []
-    scales = {s.code for s in instrument.scales}
-    seen: set[str] = set()
-    for e, element in enumerate(instrument.elements):
-        for i, item in enumerate(element.items):
-            path = f"elements[{e}].items[{i}]"
-            if item.scale not in scales:
-                problems.append(Problem(name, path + ".scale", f"unknown scale {item.scale!r}"))
-            if item.code in seen:
-                problems.append(Problem(name, path + ".code", f"duplicate code {item.code!r}"))
-            seen.add(item.code)
-    for q, question in enumerate(instrument.questions):
-        path = f"questions[{q}]"
-        if question.code in seen:
-            problems.append(Problem(name, path + ".code", f"duplicate code {question.code!r}"))
-        seen.add(question.code)
-        if question.kind == "scale" and question.scale not in scales:
-            problems.append(Problem(name, path + ".scale", f"unknown scale {question.scale!r}"))
-    return problems
+def _decode_problem(exc: Exception, name: str, lines: dict[str, int]) -> Problem:
+    message = str(exc)
+    syntax = _TOML_LINE.search(message)
+    if syntax:
+        return Problem(name, "", f"TOML syntax: {message}", int(syntax.group(1)))
+    where = _MSGSPEC_PATH.search(message)
+    path = where.group(1) if where else ""
+    text = _MSGSPEC_PATH.sub("", message).strip()
+    return Problem(name, path, text, line_of(lines, path))
 
 
 def parse_definition(source: str, name: str = "<definition>") -> Instrument:
-    """Decode and check a TOML definition; raise DefinitionError listing every problem."""
+    """Decode and check a TOML definition; raise DefinitionError listing every problem.
+
+    Each problem names the file, the line and the path inside the document.
+    """
+    lines = locate(source)
     try:
         raw = msgspec.toml.decode(source.encode("utf-8"))
         instrument = msgspec.convert(_nfc(raw), Instrument)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise DefinitionError([Problem(name, "", str(exc))]) from exc
-    problems = _check_texts(instrument, name) + _check_references(instrument, name)
-    if "vi" not in instrument.languages:
-        problems.append(Problem(name, "languages", "Vietnamese (vi) must be one of the languages"))
-    if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError([_decode_problem(exc, name, lines)]) from exc
+    findings = [
+        *check_texts(instrument),
+        *check_scales(instrument),
+        *check_codes(instrument),
+        *check_pages(instrument),
+        *check_relevance(instrument),
+        *check_index(instrument),
+    ]
+    if findings:
+        raise DefinitionError(
+            [Problem(name, path, message, line_of(lines, path)) for path, message in findings]
+        )
     return instrument
 
 

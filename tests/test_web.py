@@ -195,7 +195,8 @@ def test_api_lists_units_and_instruments(fx_client: TestClient) -> None:  # type
     assert [u["code"] for u in only_wards] == ["P-HOANKIEM"]
     instruments = fx_client.get("/api/instruments").json()
     assert [(i["slug"], [v["items"] for v in i["versions"]]) for i in instruments] == [
-        ("short-post-result", [5])
+        ("short-post-result", [5]),
+        ("sipas", [22]),
     ]
 
 
