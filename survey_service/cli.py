@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from survey_service.cli_instruments import instruments_group
 from survey_service.config import Settings, load_settings
 from survey_service.errors import ServiceError
 
@@ -16,7 +17,8 @@ __all__ = ["main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _settings() -> Settings:
+def database_settings() -> Settings:
+    """Settings for commands, with configuration problems as one-line CLI errors."""
     try:
         return load_settings()
     except ServiceError as exc:
@@ -50,7 +52,7 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool | None
 
     from survey_service.db.migrate import current_revision, head_revision, upgrade
 
-    settings = _settings()
+    settings = database_settings()
     if migrate is None:
         migrate = settings.is_sqlite
     if migrate:
@@ -59,6 +61,7 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool | None
         raise click.ClickException(
             "the database is not at the latest migration: run 'survey-service db upgrade'"
         )
+    _register_bundled(settings.database_url)
     click.echo(f"Serving on http://{host or settings.host}:{port or settings.port}/")
     uvicorn.run(
         "survey_service.app:create_app",
@@ -69,6 +72,18 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool | None
         log_level="info",
         access_log=False,
     )
+
+
+def _register_bundled(database_url: str) -> None:
+    from survey_service.db.engine import make_sync_engine
+    from survey_service.features.instruments.registry import register_bundled_instruments
+
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            register_bundled_instruments(conn)
+    finally:
+        engine.dispose()
 
 
 @main.group()
@@ -82,7 +97,7 @@ def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: head)."""
     from survey_service.db.migrate import current_revision, upgrade
 
-    settings = _settings()
+    settings = database_settings()
     upgrade(settings.database_url, revision)
     click.echo(f"database at {current_revision(settings.database_url) or 'base'}")
 
@@ -93,7 +108,7 @@ def db_downgrade(revision: str) -> None:
     """Downgrade the database to REVISION ('base' removes every table)."""
     from survey_service.db.migrate import current_revision, downgrade
 
-    settings = _settings()
+    settings = database_settings()
     downgrade(settings.database_url, revision)
     click.echo(f"database at {current_revision(settings.database_url) or 'base'}")
 
@@ -103,7 +118,7 @@ def db_current() -> None:
     """Show the database's revision and the newest one available."""
     from survey_service.db.migrate import current_revision, head_revision
 
-    settings = _settings()
+    settings = database_settings()
     current = current_revision(settings.database_url)
     head = head_revision()
     state = "up to date" if current == head else "needs 'survey-service db upgrade'"
@@ -125,7 +140,7 @@ def demo(dossiers: int, seed: int, reset: bool, quiet: bool) -> None:
     """Fill the database with a simulated city like Hà Nội (units, dossiers, responses)."""
     from survey_service.demo import DemoError, build_demo
 
-    settings = _settings()
+    settings = database_settings()
     try:
         summary = build_demo(
             settings.database_url,
@@ -138,6 +153,8 @@ def demo(dossiers: int, seed: int, reset: bool, quiet: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
 
+
+main.add_command(instruments_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
