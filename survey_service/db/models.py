@@ -55,7 +55,9 @@ __all__ = [
     "InstrumentVersion",
     "Invitation",
     "Procedure",
+    "ReceiptToken",
     "Response",
+    "ResponseDraft",
     "ResponseWeight",
     "SampleDesign",
     "SampleMember",
@@ -334,11 +336,42 @@ class FieldworkEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class ReceiptToken(Base):
+    """A token printed as a QR code on a completed dossier's result receipt.
+
+    One per dossier: asking again replaces the token (only its hash is kept, so an
+    earlier token can never be shown again).
+    """
+
+    __tablename__ = "receipt_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(BigId, ForeignKey("dossiers.id"), unique=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ResponseDraft(Base):
+    """Answers saved part-way through a token link, so the respondent can resume."""
+
+    __tablename__ = "response_drafts"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    page: Mapped[int] = mapped_column(SmallInteger, default=0)
+    language: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Response(Base):
     """A questionnaire response: which version and language, how it came in, its flags.
 
-    ``sample_member_id`` is unique, so a token answers at most once whatever the
-    number of concurrent submits; ``submission_key`` makes a repeated submit idempotent.
+    ``sample_member_id`` and ``receipt_token_id`` are unique, so a token answers at most
+    once whatever the number of concurrent submits; ``submission_key`` makes a repeated submit idempotent.
     """
 
     __tablename__ = "responses"
@@ -351,6 +384,9 @@ class Response(Base):
     reception_point_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     sample_member_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("sample_members.id"), unique=True
+    )
+    receipt_token_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("receipt_tokens.id"), unique=True
     )
     mode: Mapped[ResponseMode] = mapped_column(_enum(ResponseMode, "response_mode"))
     probability_sample: Mapped[bool] = mapped_column(Boolean)
