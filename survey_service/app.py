@@ -24,7 +24,15 @@ from survey_service.db.session import provide_session
 from survey_service.errors import NotFoundError
 from survey_service.features import health, pages
 from survey_service.features.instruments.controllers import InstrumentApi
-from survey_service.features.responses.controllers import QuestionnairePages, ResponseApi
+from survey_service.features.questionnaire.controllers import (
+    InvitationPages,
+    OpenLinkPages,
+    ReceiptPages,
+    thanks,
+)
+from survey_service.features.questionnaire.entry import TokenError
+from survey_service.features.questionnaire.pages import message_page
+from survey_service.features.responses.controllers import ResponseApi
 from survey_service.features.units.controllers import UnitApi
 from survey_service.i18n import choose_language, translate
 
@@ -49,6 +57,17 @@ def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     )
 
 
+_TOKEN_STATUS = {"malformed": 400, "unknown": 404, "expired": 410, "used": 409}
+
+
+def _token_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, TokenError)
+    language = choose_language(request.query_params.get("lang"))
+    return message_page(
+        language, f"token_{exc.reason}_title", f"token_{exc.reason}", _TOKEN_STATUS[exc.reason]
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the web app for ``settings`` (read from the environment when omitted)."""
     settings = settings or load_settings()
@@ -57,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def database(app: Litestar) -> AsyncIterator[None]:
         engine = make_async_engine(settings.database_url, pool_pre_ping=True)
         app.state.engine = engine
+        app.state.settings = settings
         app.state.session_maker = async_sessionmaker(engine, expire_on_commit=False)
         try:
             yield
@@ -73,7 +93,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UnitApi,
             InstrumentApi,
             ResponseApi,
-            QuestionnairePages,
+            InvitationPages,
+            ReceiptPages,
+            OpenLinkPages,
+            thanks,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
         dependencies={"db_session": Provide(provide_session)},
@@ -82,7 +105,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Citizen satisfaction survey service", version=__version__, path="/schema"
         ),
-        exception_handlers={NotFoundError: _not_found, NotFoundException: _not_found},
+        exception_handlers={
+            NotFoundError: _not_found,
+            NotFoundException: _not_found,
+            TokenError: _token_problem,
+        },
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )

@@ -37,6 +37,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 64 * 1024
     debug: bool = False
+    # Open links (QR posters): accepted answers per client address per window; a
+    # one-stop shop's guest Wi-Fi puts many citizens behind one address, so it is generous.
+    open_link_limit: int = 30
+    open_link_window_seconds: int = 600
+    # Flag (never drop) this many open-link answers from one address within the window.
+    burst_threshold: int = 5
+    # Flag answers given faster than this many seconds per question answered.
+    speeding_seconds_per_answer: float = 1.0
+    # One open-link answer per device and unit within this many hours.
+    device_window_hours: int = 24
+    receipt_token_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:

@@ -48,6 +48,63 @@ _STRINGS: dict[str, dict[str, str]] = {
     "unit_kind_commune": {"vi": "Xã", "en": "Communes"},
     "unit_kind_branch": {"vi": "Chi nhánh Trung tâm PVHCC", "en": "Service-centre branches"},
     "unit_kind_reception_point": {"vi": "Điểm tiếp nhận", "en": "Reception points"},
+    "next": {"vi": "Tiếp tục", "en": "Next"},
+    "back": {"vi": "Quay lại", "en": "Back"},
+    "save_later": {"vi": "Lưu, trả lời tiếp sau", "en": "Save and finish later"},
+    "progress": {"vi": "Phần {number}/{total}", "en": "Part {number} of {total}"},
+    "saved_title": {"vi": "Đã lưu câu trả lời", "en": "Your answers are saved"},
+    "saved_body": {
+        "vi": "Ông/Bà có thể mở lại đường liên kết trong tin nhắn để trả lời tiếp.",
+        "en": "Open the same link from your message again to carry on.",
+    },
+    "error_not_relevant": {
+        "vi": "Câu hỏi này không áp dụng với câu trả lời trước của Ông/Bà; xin bỏ trống.",
+        "en": "This question does not apply given your earlier answers; please leave it empty.",
+    },
+    "error_too_many": {"vi": "Đã chọn quá số lựa chọn cho phép.", "en": "Too many choices."},
+    "token_malformed_title": {"vi": "Đường liên kết không đúng", "en": "This link is not valid"},
+    "token_malformed": {
+        "vi": "Đường liên kết bị thiếu hoặc sai ký tự. Xin kiểm tra lại tin nhắn hoặc quét lại mã QR.",
+        "en": "The link is incomplete or mistyped. Please check the message or scan the QR code again.",
+    },
+    "token_unknown_title": {"vi": "Không tìm thấy phiếu khảo sát", "en": "Survey not found"},
+    "token_unknown": {
+        "vi": "Đường liên kết này không thuộc phiếu khảo sát nào.",
+        "en": "This link does not belong to any survey.",
+    },
+    "token_expired_title": {"vi": "Phiếu khảo sát đã hết hạn", "en": "This survey has closed"},
+    "token_expired": {
+        "vi": "Thời hạn trả lời phiếu khảo sát này đã kết thúc. Xin cảm ơn Ông/Bà.",
+        "en": "The time to answer this survey has ended. Thank you all the same.",
+    },
+    "token_used_title": {"vi": "Phiếu đã được trả lời", "en": "Already answered"},
+    "token_used": {
+        "vi": "Phiếu khảo sát này đã được trả lời. Mỗi đường liên kết chỉ dùng được một lần.",
+        "en": "This survey has already been answered. Each link can be used once.",
+    },
+    "device_used": {
+        "vi": "Thiết bị này đã gửi ý kiến cho đơn vị hôm nay. Xin cảm ơn Ông/Bà.",
+        "en": "This device has already sent an answer for this office today. Thank you.",
+    },
+    "rate_limited_title": {"vi": "Quá nhiều lượt gửi", "en": "Too many answers"},
+    "rate_limited": {
+        "vi": "Có quá nhiều phiếu được gửi từ mạng này. Xin thử lại sau ít phút.",
+        "en": "Too many answers have come from this network. Please try again in a few minutes.",
+    },
+    "wrong_content_type_title": {"vi": "Yêu cầu không hợp lệ", "en": "Invalid request"},
+    "wrong_content_type": {
+        "vi": "Phiếu phải được gửi từ trang khảo sát.",
+        "en": "Answers must be sent from the survey page.",
+    },
+    "poster_scan": {
+        "vi": "Quét mã QR để đánh giá sự hài lòng",
+        "en": "Scan the QR code to tell us how we did",
+    },
+    "poster_body": {
+        "vi": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn. Khảo sát ẩn danh, mất khoảng 1 phút.",
+        "en": "Your opinion helps us serve you better. Anonymous, about one minute.",
+    },
+    "poster_or": {"vi": "hoặc mở địa chỉ", "en": "or open"},
     "no_survey": {
         "vi": "Hiện chưa có khảo sát nào cho đơn vị này.",
         "en": "There is no survey for this unit at the moment.",

@@ -51,7 +51,7 @@ def test_form_submit_is_stored_and_read_back(fx_any_backend_url: str) -> None:
             follow_redirects=False,
         )
         assert reply.status_code == 303
-        assert reply.headers["location"] == f"/u/{COMMUNE_CODE}/thanks?lang=vi"
+        assert reply.headers["location"] == f"/thanks?u={COMMUNE_CODE}&lang=vi"
         thanks = client.get(reply.headers["location"])
         assert "Xin cảm ơn" in thanks.text
 

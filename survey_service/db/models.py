@@ -371,7 +371,8 @@ class Response(Base):
     """A questionnaire response: which version and language, how it came in, its flags.
 
     ``sample_member_id`` and ``receipt_token_id`` are unique, so a token answers at most
-    once whatever the number of concurrent submits; ``submission_key`` makes a repeated submit idempotent.
+    once whatever the number of concurrent submits; ``submission_key`` makes a repeated
+    submit idempotent.
     """
 
     __tablename__ = "responses"

@@ -1,0 +1,1 @@
+"""The citizen questionnaire: ways in (token, receipt, open link), pages, submission."""

@@ -1,0 +1,311 @@
+"""Questionnaire routes: invitation tokens (/t), receipt tokens (/r), open links (/u)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie, State
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from instruments import AnswersError, check_answers, choice_values
+from survey_service.config import Settings
+from survey_service.db.session import DbSession
+from survey_service.features.questionnaire.abuse import (
+    answered_from_device,
+    quality_flags,
+    recent_from_client,
+)
+from survey_service.features.questionnaire.entry import (
+    Entry,
+    invitation_entry,
+    open_entry,
+    receipt_entry,
+)
+from survey_service.features.questionnaire.flow import next_page, page_codes, previous_page
+from survey_service.features.questionnaire.pages import (
+    message_page,
+    problem_messages,
+    questionnaire_page,
+)
+from survey_service.features.questionnaire.store import (
+    AlreadyAnsweredError,
+    ResponseMeta,
+    already_submitted,
+    load_draft,
+    save_draft,
+    store_response,
+)
+from survey_service.i18n import choose_language
+from survey_service.security import keyed_hash, new_token, sign, unsign
+
+__all__ = ["InvitationPages", "OpenLinkPages", "ReceiptPages", "thanks"]
+
+DEVICE_COOKIE = "sv_device"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class _Form:
+    """The posted form split into control fields and answers."""
+
+    def __init__(self, form: Any, pages: int) -> None:
+        self.language = choose_language(form.get("_lang"))
+        self.key: str | None = (form.get("_key") or "")[:64] or None
+        self.action: str = form.get("_action") or "next"
+        page = str(form.get("_page") or "0")
+        self.page = min(max(int(page), 0), pages - 1) if page.isdigit() else 0
+        self.started: str | None = form.get("_t")
+        self.raw: dict[str, list[str]] = {
+            k: [v for v in form.getall(k) if isinstance(v, str)]
+            for k in form
+            if not k.startswith("_")
+        }
+
+
+def _settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def _device(request: Request[Any, Any, State], settings: Settings) -> tuple[str, Cookie | None]:
+    device = unsign(settings.secret_key, "device", request.cookies.get(DEVICE_COOKIE))
+    if device is not None:
+        return device, None
+    device = new_token()
+    cookie = Cookie(
+        key=DEVICE_COOKIE,
+        value=sign(settings.secret_key, "device", device),
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        path="/u",
+    )
+    return device, cookie
+
+
+def _seconds_taken(
+    settings: Settings, started: str | None
+) -> tuple[float | None, dt.datetime | None]:
+    value = unsign(settings.secret_key, "started", started)
+    if value is None or not value.isdigit():
+        return None, None
+    start = dt.datetime.fromtimestamp(int(value), dt.UTC)
+    return (dt.datetime.now(dt.UTC) - start).total_seconds(), start
+
+
+async def _show(
+    request: Request[Any, Any, State], session: AsyncSession, entry: Entry, lang: str | None
+) -> Template:
+    settings = _settings(request.app.state)
+    values: dict[str, list[str]] = {}
+    page, language = 0, choose_language(lang)
+    if entry.token_hash is not None:
+        draft = await load_draft(session, entry.token_hash)
+        if draft is not None:
+            values, page = draft.answers, draft.page
+            language = choose_language(lang or draft.language)
+    cookies = []
+    if entry.token_hash is None:
+        _, cookie = _device(request, settings)
+        cookies = [cookie] if cookie else []
+    return questionnaire_page(
+        settings, entry, page, language, values, key=secrets.token_urlsafe(18), cookies=cookies
+    )
+
+
+async def _open_link_meta(
+    request: Request[Any, Any, State],
+    session: AsyncSession,
+    entry: Entry,
+    form: _Form,
+    answers: list[Any],
+) -> ResponseMeta | Template:
+    settings = _settings(request.app.state)
+    client = keyed_hash(
+        settings.secret_key, "client", request.client.host if request.client else ""
+    )
+    recent = await recent_from_client(session, client, settings.open_link_window_seconds)
+    if recent >= settings.open_link_limit:
+        return message_page(form.language, "rate_limited_title", "rate_limited", 429)
+    device, _ = _device(request, settings)
+    device_hash = keyed_hash(settings.secret_key, "device", device)
+    if await answered_from_device(
+        session, device_hash, entry.unit.id, settings.device_window_hours
+    ):
+        return message_page(form.language, "token_used_title", "device_used", 409, entry.unit.name)
+    seconds, started = _seconds_taken(settings, form.started)
+    flags = quality_flags(
+        answers, seconds, settings.speeding_seconds_per_answer, recent, settings.burst_threshold
+    )
+    return ResponseMeta(started, client, device_hash, flags)
+
+
+async def _finish(
+    request: Request[Any, Any, State], session: AsyncSession, entry: Entry, form: _Form
+) -> Template | Redirect:
+    settings = _settings(request.app.state)
+    instrument = entry.survey.instrument
+    thanks_page = Redirect(
+        path=f"/thanks?u={entry.unit.code}&lang={form.language}", status_code=303
+    )
+    if await already_submitted(session, form.key):
+        return thanks_page  # a repeated submit (double tap, reload) changes nothing
+    try:
+        answers = check_answers(instrument, form.raw)
+    except AnswersError as exc:
+        return questionnaire_page(
+            settings,
+            entry,
+            form.page,
+            form.language,
+            form.raw,
+            errors=problem_messages(exc.problems, form.language),
+            key=form.key,
+            started=form.started,
+            status_code=422,
+        )
+    if entry.token_hash is None:
+        meta = await _open_link_meta(request, session, entry, form, answers)
+        if isinstance(meta, Template):
+            return meta
+    else:
+        seconds, started = _seconds_taken(settings, form.started)
+        meta = ResponseMeta(started, None, None, quality_flags(answers, seconds, 1.0, 0, 1 << 30))
+    try:
+        await store_response(session, entry, answers, form.language, form.key, meta)
+    except AlreadyAnsweredError:
+        return message_page(form.language, "token_used_title", "token_used", 409, entry.unit.name)
+    return thanks_page
+
+
+async def _submit(
+    request: Request[Any, Any, State], session: AsyncSession, entry: Entry
+) -> Template | Redirect:
+    settings = _settings(request.app.state)
+    if request.content_type[0] not in _FORM_TYPES:
+        return message_page("vi", "wrong_content_type_title", "wrong_content_type", 415)
+    instrument = entry.survey.instrument
+    form = _Form(await request.form(), len(instrument.page_blocks()))
+    known = choice_values(form.raw)
+    if form.action == "back":
+        page = previous_page(instrument, form.page, known)
+        return questionnaire_page(
+            settings, entry, page, form.language, form.raw, key=form.key, started=form.started
+        )
+    if form.action == "save" and entry.token_hash is not None:
+        await save_draft(session, entry.token_hash, form.raw, form.page, form.language)
+        return message_page(form.language, "saved_title", "saved_body", 200, entry.unit.name)
+    try:
+        check_answers(instrument, form.raw, page_codes(instrument, form.page))
+    except AnswersError as exc:
+        return questionnaire_page(
+            settings,
+            entry,
+            form.page,
+            form.language,
+            form.raw,
+            errors=problem_messages(exc.problems, form.language),
+            key=form.key,
+            started=form.started,
+            status_code=422,
+        )
+    following = next_page(instrument, form.page, known)
+    if following is None or form.action == "submit":
+        return await _finish(request, session, entry, form)
+    if entry.token_hash is not None:
+        await save_draft(session, entry.token_hash, form.raw, following, form.language)
+    return questionnaire_page(
+        settings, entry, following, form.language, form.raw, key=form.key, started=form.started
+    )
+
+
+class InvitationPages(Controller):
+    """Single-use invitation links of sampled dossiers."""
+
+    path = "/t/{token:str}"
+    include_in_schema = False
+
+    @get("/")
+    async def show(
+        self,
+        request: Request[Any, Any, State],
+        db_session: DbSession,
+        token: FromPath[str],
+        lang: FromQuery[str | None] = None,
+    ) -> Template:
+        """Show the questionnaire (resuming a saved draft)."""
+        return await _show(request, db_session, await invitation_entry(db_session, token), lang)
+
+    @post("/", status_code=200)
+    async def submit(
+        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
+    ) -> Template | Redirect:
+        """Go to the next page, save, or submit."""
+        return await _submit(request, db_session, await invitation_entry(db_session, token))
+
+
+class ReceiptPages(Controller):
+    """Links printed as QR codes on result receipts."""
+
+    path = "/r/{token:str}"
+    include_in_schema = False
+
+    @get("/")
+    async def show(
+        self,
+        request: Request[Any, Any, State],
+        db_session: DbSession,
+        token: FromPath[str],
+        lang: FromQuery[str | None] = None,
+    ) -> Template:
+        """Show the questionnaire (resuming a saved draft)."""
+        return await _show(request, db_session, await receipt_entry(db_session, token), lang)
+
+    @post("/", status_code=200)
+    async def submit(
+        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
+    ) -> Template | Redirect:
+        """Go to the next page, save, or submit."""
+        return await _submit(request, db_session, await receipt_entry(db_session, token))
+
+
+class OpenLinkPages(Controller):
+    """A unit's or reception point's open link (QR poster)."""
+
+    path = "/u/{unit_code:str}"
+    include_in_schema = False
+
+    @get("/")
+    async def show(
+        self,
+        request: Request[Any, Any, State],
+        db_session: DbSession,
+        unit_code: FromPath[str],
+        lang: FromQuery[str | None] = None,
+    ) -> Template:
+        """Show the unit's questionnaire."""
+        return await _show(request, db_session, await open_entry(db_session, unit_code), lang)
+
+    @post("/", status_code=200)
+    async def submit(
+        self, request: Request[Any, Any, State], db_session: DbSession, unit_code: FromPath[str]
+    ) -> Template | Redirect:
+        """Go to the next page or submit."""
+        return await _submit(request, db_session, await open_entry(db_session, unit_code))
+
+
+@get("/thanks", include_in_schema=False)
+async def thanks(
+    db_session: DbSession, u: FromQuery[str | None] = None, lang: FromQuery[str | None] = None
+) -> Template:
+    """Thank the respondent, naming the unit they rated."""
+    from sqlalchemy import select
+
+    from survey_service.db.models import Unit
+
+    name = await db_session.scalar(select(Unit.name).where(Unit.code == (u or "")))
+    return message_page(choose_language(lang), "thanks_title", "thanks_body", 200, name)
