@@ -84,3 +84,89 @@ def seed_small_city(url: str) -> None:
             )
     finally:
         engine.dispose()
+
+
+SIPAS_SURVEY_CODE = "T-SIPAS-2025-Q3"
+
+
+def seed_invitations(url: str, count: int, *, expires_in_days: int = 30) -> list[str]:
+    """Add a SIPAS survey on the commune with ``count`` sampled dossiers; return their tokens.
+
+    Needs :func:`seed_small_city` first. Tokens are fresh random ones, stored hashed.
+    """
+    from survey_service.db.models import (
+        Dossier,
+        SampleDesign,
+        SampleMember,
+        Stratum,
+    )
+    from survey_service.security import hash_token, new_token
+
+    engine = make_sync_engine(url)
+    now = dt.datetime.now(dt.UTC)
+    tokens = [new_token() for _ in range(count)]
+    try:
+        with engine.begin() as conn:
+            version_id = register_bundled_instruments(conn)["sipas/1"]
+            survey_id = conn.execute(
+                insert(Survey)
+                .values(
+                    code=f"{SIPAS_SURVEY_CODE}-{now.timestamp():.0f}-{tokens[0][:6]}",
+                    title="SIPAS thử",
+                    instrument_version_id=version_id,
+                    period_start=dt.date(2025, 7, 1),
+                    period_end=dt.date(2025, 9, 30),
+                    modes=["invitation"],
+                    status="fielding",
+                    created_at=now,
+                )
+                .returning(Survey.id)
+            ).scalar_one()
+            design_id = conn.execute(
+                insert(SampleDesign)
+                .values(survey_id=survey_id, name="test", spec={}, created_at=now)
+                .returning(SampleDesign.id)
+            ).scalar_one()
+            stratum_id = conn.execute(
+                insert(Stratum)
+                .values(
+                    design_id=design_id,
+                    key="commune",
+                    unit_id=2,
+                    population_size=count * 10,
+                    sample_size=count,
+                )
+                .returning(Stratum.id)
+            ).scalar_one()
+            for n, token in enumerate(tokens):
+                dossier_id = conn.execute(
+                    insert(Dossier)
+                    .values(
+                        code=f"D-{survey_id}-{n}",
+                        unit_id=2,
+                        procedure_code="1.001193",
+                        field_code="HT",
+                        channel="online",
+                        applicant_kind="citizen",
+                        received_on=dt.date(2025, 7, 1),
+                        result_on=dt.date(2025, 7, 3),
+                        on_time=True,
+                        imported_at=now,
+                    )
+                    .returning(Dossier.id)
+                ).scalar_one()
+                conn.execute(
+                    insert(SampleMember).values(
+                        design_id=design_id,
+                        stratum_id=stratum_id,
+                        dossier_id=dossier_id,
+                        unit_id=2,
+                        inclusion_probability=0.1,
+                        base_weight=10.0,
+                        token_hash=hash_token(token),
+                        token_expires_at=now + dt.timedelta(days=expires_in_days),
+                    )
+                )
+    finally:
+        engine.dispose()
+    return tokens
