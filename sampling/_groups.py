@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import NDArray
 
 
@@ -24,3 +26,8 @@ def rank_within(group: NDArray[np.int64], key: NDArray[np.float64]) -> NDArray[n
     rank = np.empty_like(group)
     rank[order] = np.arange(group.size) - first
     return rank
+
+
+def cell_names(codes: NDArray[np.int64], labels: Sequence[str] | None) -> list[str]:
+    """Names of cells for error messages: the caller's labels, else the codes."""
+    return [str(labels[c]) if labels is not None else str(c) for c in codes.tolist()]

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from sampling.calibration import ConvergenceReport
+
 __all__ = [
     "AllocationError",
     "CalibrationError",
@@ -79,10 +81,15 @@ class CalibrationError(WeightingError):
         What went wrong.
     cells
         Labels of the cells (margin categories or constraints) still off target.
+    report
+        The convergence report of the failed iterations, if any.
     """
 
-    def __init__(self, message: str, cells: Sequence[str] = ()) -> None:
+    def __init__(
+        self, message: str, cells: Sequence[str] = (), report: ConvergenceReport | None = None
+    ) -> None:
         self.cells = tuple(cells)
+        self.report = report
         shown = ", ".join(self.cells[:20]) + (" ..." if len(self.cells) > 20 else "")
         super().__init__(f"{message}; cells off target: {shown}" if self.cells else message)
 
