@@ -24,6 +24,11 @@ from survey_service.db.session import provide_session
 from survey_service.errors import NotFoundError
 from survey_service.features import health, pages
 from survey_service.features.instruments.controllers import InstrumentApi
+from survey_service.features.questionnaire.codes import (
+    InvitationCodes,
+    OpenLinkCodes,
+    ReceiptCodes,
+)
 from survey_service.features.questionnaire.controllers import (
     InvitationPages,
     OpenLinkPages,
@@ -32,6 +37,7 @@ from survey_service.features.questionnaire.controllers import (
 )
 from survey_service.features.questionnaire.entry import TokenError
 from survey_service.features.questionnaire.pages import message_page
+from survey_service.features.receipts.controllers import ReceiptApi
 from survey_service.features.responses.controllers import ResponseApi
 from survey_service.features.units.controllers import UnitApi
 from survey_service.i18n import choose_language, translate
@@ -97,6 +103,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReceiptPages,
             OpenLinkPages,
             thanks,
+            OpenLinkCodes,
+            ReceiptCodes,
+            InvitationCodes,
+            ReceiptApi,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
         dependencies={"db_session": Provide(provide_session)},

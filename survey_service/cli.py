@@ -154,6 +154,27 @@ def demo(dossiers: int, seed: int, reset: bool, quiet: bool) -> None:
     click.echo(summary)
 
 
+@main.group("api-tokens")
+def api_tokens() -> None:
+    """Tokens for machine clients (the one-stop-shop system)."""
+
+
+@api_tokens.command("create")
+@click.argument("name")
+def api_tokens_create(name: str) -> None:
+    """Create an API token for client NAME; it is printed once and stored hashed."""
+    from survey_service.auth import create_api_token
+    from survey_service.db.engine import make_sync_engine
+
+    engine = make_sync_engine(database_settings().database_url)
+    try:
+        with engine.begin() as conn:
+            token = create_api_token(conn, name)
+    finally:
+        engine.dispose()
+    click.echo(token)
+
+
 main.add_command(instruments_group)
 
 if __name__ == "__main__":  # pragma: no cover

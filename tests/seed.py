@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.models import Survey, SurveyUnit, Unit
@@ -26,6 +26,23 @@ FULL_ANSWERS = {
 }
 
 
+def _unit(conn, code: str, kind: str, name: str, parent: int | None, start: dt.date) -> int:  # type: ignore[no-untyped-def]
+    return int(
+        conn.execute(
+            insert(Unit)
+            .values(
+                code=code,
+                kind=kind,
+                name=name,
+                parent_id=parent,
+                valid_from=start,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+            .returning(Unit.id)
+        ).scalar_one()
+    )
+
+
 def seed_small_city(url: str) -> None:
     """Insert the city, a commune, a ward and a survey open on both."""
     engine = make_sync_engine(url)
@@ -34,41 +51,12 @@ def seed_small_city(url: str) -> None:
     try:
         with engine.begin() as conn:
             version_id = register_bundled_instruments(conn)["short-post-result/1"]
-            conn.execute(
-                insert(Unit),
-                [
-                    {
-                        "id": 1,
-                        "code": "HN",
-                        "kind": "city",
-                        "name": "Thành phố Hà Nội",
-                        "parent_id": None,
-                        "valid_from": start,
-                        "created_at": now,
-                    },
-                    {
-                        "id": 2,
-                        "code": COMMUNE_CODE,
-                        "kind": "commune",
-                        "name": COMMUNE_NAME,
-                        "parent_id": 1,
-                        "valid_from": start,
-                        "created_at": now,
-                    },
-                    {
-                        "id": 3,
-                        "code": WARD_CODE,
-                        "kind": "ward",
-                        "name": WARD_NAME,
-                        "parent_id": 1,
-                        "valid_from": start,
-                        "created_at": now,
-                    },
-                ],
-            )
-            conn.execute(
-                insert(Survey).values(
-                    id=1,
+            city = _unit(conn, "HN", "city", "Thành phố Hà Nội", None, start)
+            commune = _unit(conn, COMMUNE_CODE, "commune", COMMUNE_NAME, city, start)
+            ward = _unit(conn, WARD_CODE, "ward", WARD_NAME, city, start)
+            survey = conn.execute(
+                insert(Survey)
+                .values(
                     code="T-2025-Q3",
                     title="Khảo sát thử",
                     instrument_version_id=version_id,
@@ -78,9 +66,11 @@ def seed_small_city(url: str) -> None:
                     status="fielding",
                     created_at=now,
                 )
-            )
+                .returning(Survey.id)
+            ).scalar_one()
             conn.execute(
-                insert(SurveyUnit), [{"survey_id": 1, "unit_id": 2}, {"survey_id": 1, "unit_id": 3}]
+                insert(SurveyUnit),
+                [{"survey_id": survey, "unit_id": commune}, {"survey_id": survey, "unit_id": ward}],
             )
     finally:
         engine.dispose()
@@ -107,6 +97,7 @@ def seed_invitations(url: str, count: int, *, expires_in_days: int = 30) -> list
     tokens = [new_token() for _ in range(count)]
     try:
         with engine.begin() as conn:
+            commune = conn.scalar(select(Unit.id).where(Unit.code == COMMUNE_CODE))
             version_id = register_bundled_instruments(conn)["sipas/1"]
             survey_id = conn.execute(
                 insert(Survey)
@@ -132,7 +123,7 @@ def seed_invitations(url: str, count: int, *, expires_in_days: int = 30) -> list
                 .values(
                     design_id=design_id,
                     key="commune",
-                    unit_id=2,
+                    unit_id=commune,
                     population_size=count * 10,
                     sample_size=count,
                 )
@@ -143,7 +134,7 @@ def seed_invitations(url: str, count: int, *, expires_in_days: int = 30) -> list
                     insert(Dossier)
                     .values(
                         code=f"D-{survey_id}-{n}",
-                        unit_id=2,
+                        unit_id=commune,
                         procedure_code="1.001193",
                         field_code="HT",
                         channel="online",
@@ -160,7 +151,7 @@ def seed_invitations(url: str, count: int, *, expires_in_days: int = 30) -> list
                         design_id=design_id,
                         stratum_id=stratum_id,
                         dossier_id=dossier_id,
-                        unit_id=2,
+                        unit_id=commune,
                         inclusion_probability=0.1,
                         base_weight=10.0,
                         token_hash=hash_token(token),

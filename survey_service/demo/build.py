@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
@@ -16,6 +17,7 @@ from survey_service.demo.errors import DemoError
 from survey_service.demo.load import (
     TIMESTAMP_SUFFIX,
     analyse_postgres,
+    sqlite_bulk_mode,
     write_postgres,
     write_sqlite,
 )
@@ -79,17 +81,18 @@ def _load(engine: Engine, city: DemoCity, progress: bool) -> list[Table]:
         engine.connect() as conn,
         tqdm(unit=" rows", unit_scale=True, disable=not progress, desc="demo") as bar,
     ):
-        tables = _tables(city, _instrumentation(conn), backend)
-        bar.reset(total=sum(t.count for t in tables))
-
-        def advance(name: str, rows: int) -> None:
-            bar.set_description(name, refresh=False)
-            bar.update(rows)
-
         raw = conn.connection.dbapi_connection
-        writer = write_sqlite if backend == "sqlite" else write_postgres
-        writer(raw, tables, advance)
-        conn.commit()
+        with sqlite_bulk_mode(raw) if backend == "sqlite" else nullcontext():
+            tables = _tables(city, _instrumentation(conn), backend)
+            bar.reset(total=sum(t.count for t in tables))
+
+            def advance(name: str, rows: int) -> None:
+                bar.set_description(name, refresh=False)
+                bar.update(rows)
+
+            writer = write_sqlite if backend == "sqlite" else write_postgres
+            writer(raw, tables, advance)
+            conn.commit()
         if backend == "postgresql":
             analyse_postgres(raw, [t.name for t in tables])
     return tables
