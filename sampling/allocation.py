@@ -88,10 +88,11 @@ def allocation_weights(
 def _bounds(
     population: NDArray[np.int64], minimum: ArrayLike, maximum: ArrayLike | None
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Bounds capped at N_h, after checking 0 <= minimum <= maximum as given."""
     low = np.broadcast_to(np.asarray(minimum, dtype=np.int64), population.shape)
     high = population if maximum is None else np.asarray(maximum, dtype=np.int64)
     high = np.broadcast_to(high, population.shape)
-    if np.any(low < 0) or np.any(high < low):
+    if np.any(low < 0) or (maximum is not None and np.any(high < low)):
         raise AllocationError("bounds must satisfy 0 <= minimum <= maximum")
     return np.minimum(low, population), np.minimum(high, population)
 

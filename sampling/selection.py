@@ -35,8 +35,10 @@ class Sample(Struct, frozen=True):
     stratum
         Stratum code of each member.
     inclusion_probability
-        Probability π of the row to be in the *main* sample (for reserve rows: the same
-        probability, which their base weight inverts).
+        Main rows: probability π of being in the main sample. Reserve rows: probability of
+        being drawn into main ∪ reserve, so that their base weight is the one that holds
+        when the stratum's whole reserve is released (see
+        :func:`sampling.release_base_weights` for partial releases).
     base_weight
         1 / π.
     reserve
@@ -153,6 +155,9 @@ def _check(
     over = np.flatnonzero((sizes < 0) | (reserve < 0) | (sizes + reserve > population))
     if over.size:
         raise FrameError(f"strata {over.tolist()[:20]} ask for more members than they have")
+    idle = np.flatnonzero((sizes == 0) & (reserve > 0))
+    if idle.size:
+        raise FrameError(f"strata {idle.tolist()[:20]} have a reserve but no main sample")
 
 
 _KEY_BITS = 63
@@ -314,7 +319,9 @@ def _split_reserve(
     in_reserve = rank >= main_count[stratum]
     with np.errstate(divide="ignore", invalid="ignore"):
         keep_share = np.where(free > 0, (free - held) / free, 1.0)
-    pi = np.where(certain, 1.0, drawn * keep_share[stratum])
+    # A reserve row carries its probability of being drawn into main ∪ reserve: its weight
+    # if the whole reserve of its stratum is released.
+    pi = np.where(certain, 1.0, np.where(in_reserve, drawn, drawn * keep_share[stratum]))
     return Sample(
         index=rows,
         stratum=stratum,
