@@ -288,11 +288,6 @@ def test_fifty_concurrent_submits_of_one_token_store_one_response(
     assert ALREADY_ANSWERED in again.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tests/seed.py: seed_small_city inserts fixed ids without moving PostgreSQL's "
-    "sequences, so seed_invitations' survey collides with pk_surveys",
-)
 def test_seed_invitations_after_small_city_on_postgresql(fx_postgres_database: str) -> None:
     seed_small_city(fx_postgres_database)
     assert len(seed_invitations(fx_postgres_database, 1)) == 1
