@@ -23,11 +23,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from instruments import check_answers, load_bundled
 from survey_service.db.engine import make_sync_engine
-from survey_service.db.models import Answer, Base, FieldworkEvent, Response
+from survey_service.db.models import Answer, FieldworkEvent, Response
 from tests import databases
 from tests.seed import COMMUNE_CODE, seed_invitations, seed_small_city
 
@@ -151,30 +151,6 @@ def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log: Path) -> N
     pytest.fail(f"the server was not ready in {START_TIMEOUT_S:.0f} s ({last}):\n{log.read_text()}")
 
 
-def _advance_sequences(url: str) -> None:
-    """Move each id sequence past the ids ``seed_small_city`` inserted explicitly.
-
-    Works around a bug of tests/seed.py on PostgreSQL: it inserts units and a survey with
-    fixed ids, the sequences stay at 1, and the next survey without an id (the one
-    ``seed_invitations`` adds) collides with ``pk_surveys``. Harmless once that is fixed.
-    """
-    engine = make_sync_engine(url)
-    try:
-        with engine.begin() as conn:
-            for table in Base.metadata.sorted_tables:
-                if "id" not in table.c or not table.c.id.autoincrement:
-                    continue
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f'(SELECT coalesce(max(id), 0) + 1 FROM "{table.name}"), false) '
-                        f"WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"
-                    )
-                )
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def fx_postgres_database(fx_postgres_reason: str | None) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database of this test's own (whatever the backend)."""
@@ -192,7 +168,6 @@ def fx_two_workers(fx_postgres_database: str, tmp_path: Path) -> Iterator[tuple[
     """``survey-service serve --workers 2`` on the database; yields (base URL, token)."""
     url = fx_postgres_database
     seed_small_city(url)
-    _advance_sequences(url)
     (token,) = seed_invitations(url, 1)
     port = _free_port()
     env = {
