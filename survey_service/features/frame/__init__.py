@@ -1,0 +1,1 @@
+"""The sampling frame: importing completed dossiers from one-stop-shop exports."""
