@@ -7,6 +7,7 @@ the selected positions are computed with array arithmetic, so a 10-million-row f
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -172,32 +173,45 @@ def _integer_key(key: NDArray[np.generic]) -> NDArray[np.int64] | None:
     return key.astype(np.int64) - np.int64(key.min())
 
 
+def _order_by(prefix: NDArray[np.int64], tail: NDArray[np.int64], bits: int) -> NDArray[np.int64]:
+    """Tails (unique, < 2**bits) in the order of (prefix, tail).
+
+    Sorting the packed values ``prefix << bits | tail`` in place is several times faster
+    than an argsort, and since the values are unique the result does not depend on the
+    sorting algorithm (so not on the machine's SIMD either).
+    """
+    packed = (prefix << bits) | tail
+    packed.sort()
+    result: NDArray[np.int64] = packed & ((1 << bits) - 1)
+    return result
+
+
 def _sort(ids: NDArray[np.int64], sort_keys: Sequence[ArrayLike]) -> NDArray[np.int64]:
     """Frame order by stratum, then by the sort keys in the order given, then by position."""
     keys = [np.asarray(key) for key in sort_keys]
     if any(key.shape != ids.shape for key in keys):
         raise FrameError("every sort key must have one value per frame row")
     offsets = [_integer_key(key) for key in keys]
-    spans = [int(ids.max(initial=0)) + 1] + [
-        int(k.max(initial=0)) + 1 for k in offsets if k is not None
-    ]
-    if all(k is not None for k in offsets) and sum(s.bit_length() for s in spans) <= _KEY_BITS:
-        # One packed int64 key and a stable argsort is about twice as fast as lexsort.
-        packed = ids.copy()
-        for k, span in zip(offsets, spans[1:], strict=True):
-            assert k is not None
-            packed = packed * span + k
-        return np.argsort(packed, kind="stable").astype(np.int64)
+    bits = max(ids.size - 1, 1).bit_length()
+    if all(k is not None for k in offsets):
+        spans = [int(ids.max(initial=0)) + 1] + [int(k.max()) + 1 for k in offsets if k is not None]
+        if math.prod(spans) << bits < 1 << _KEY_BITS:
+            packed = ids.copy()
+            for k, span in zip(offsets, spans[1:], strict=True):
+                packed = packed * span + k  # type: ignore[operator]
+            return _order_by(packed, np.arange(ids.size, dtype=np.int64), bits)
     return np.lexsort((*reversed(keys), ids)).astype(np.int64)
 
 
 def _random_order(ids: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:
-    """A random permutation inside each stratum, strata in code order."""
-    bits = _KEY_BITS - int(ids.max(initial=0)).bit_length()
-    # Random integer keys packed under the stratum code; equal keys (chance about
-    # N_h^2 / 2^(bits+1)) keep frame order, a bias far below anything measurable.
-    packed = (ids << bits) | rng.integers(0, 1 << bits, ids.size, dtype=np.int64)
-    return np.argsort(packed, kind="stable").astype(np.int64)
+    """A uniformly random permutation inside each stratum, strata in code order."""
+    rank = rng.permutation(ids.size).astype(np.int64)
+    bits = max(ids.size - 1, 1).bit_length()
+    if (int(ids.max(initial=0)) + 1) << bits >= 1 << _KEY_BITS:
+        return np.lexsort((rank, ids)).astype(np.int64)
+    row = np.empty_like(rank)
+    row[rank] = np.arange(ids.size, dtype=np.int64)
+    return row[_order_by(ids, rank, bits)]
 
 
 def _select(
@@ -216,12 +230,14 @@ def _select(
         order = _random_order(ids, rng)
         stratum, position = _slots(draws)
         rows = order[first[stratum] + position]
-        return rows, (draws / population)[stratum], np.zeros(rows.size, np.bool_)
+        share = draws / np.maximum(population, 1)
+        return rows, share[stratum], np.zeros(rows.size, np.bool_)
     order = _sort(ids, sort_keys)
     if method == "systematic":
         stratum, position = _systematic_positions(population, draws, rng)
         rows = order[first[stratum] + position]
-        return rows, (draws / population)[stratum], np.zeros(rows.size, np.bool_)
+        share = draws / np.maximum(population, 1)
+        return rows, share[stratum], np.zeros(rows.size, np.bool_)
     if method == "pps":
         if size_measure is None:
             raise FrameError("PPS selection needs a size measure")
