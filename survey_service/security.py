@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 
 __all__ = [
     "TOKEN_PATTERN",
     "hash_token",
     "keyed_hash",
+    "keyed_hasher",
     "new_token",
     "sign",
     "unsign",
@@ -43,6 +45,19 @@ def keyed_hash(secret: str, purpose: str, value: str) -> str:
     """
     key = hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def keyed_hasher(secret: str, purpose: str) -> Callable[[str], str]:
+    """Return :func:`keyed_hash` for one secret and purpose, prepared once (bulk use)."""
+    key = hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+    prepared = hmac.new(key, digestmod=hashlib.sha256)
+
+    def digest(value: str) -> str:
+        mac = prepared.copy()
+        mac.update(value.encode("utf-8"))
+        return mac.hexdigest()
+
+    return digest
 
 
 def _mac(secret: str, purpose: str, value: str) -> str:

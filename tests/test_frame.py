@@ -108,10 +108,11 @@ def test_jsonl_import(fx_database_url: str, tmp_path: Path) -> None:
     seed_small_city(fx_database_url)
     source = tmp_path / "frame.jsonl"
     source.write_text(
-        '{"dossier_code": "J-1", "unit_code": "%s", "procedure_code": "1.001193", '
+        '{"dossier_code": "J-1", "unit_code": "UNIT", "procedure_code": "1.001193", '
         '"field_code": "HT", "channel": "online", "applicant_kind": "citizen", '
-        '"received_on": "2025-08-01", "result_on": "2025-08-02", "on_time": false}\n'
-        % COMMUNE_CODE,
+        '"received_on": "2025-08-01", "result_on": "2025-08-02", "on_time": false}\n'.replace(
+            "UNIT", COMMUNE_CODE
+        ),
         encoding="utf-8",
     )
     code, output = _run(fx_database_url, str(source))
@@ -120,7 +121,7 @@ def test_jsonl_import(fx_database_url: str, tmp_path: Path) -> None:
 
 
 BAD = [
-    f"B-1,X-KHONGCO,1.001193,HT,online,citizen,,,,2025-07-01,2025-07-03,true",
+    "B-1,X-KHONGCO,1.001193,HT,online,citizen,,,,2025-07-01,2025-07-03,true",
     f"B-2,{COMMUNE_CODE},1.001193,HT,fax,citizen,,,,2025-07-01,2025-07-03,true",
     f"B-3,{COMMUNE_CODE},1.001193,HT,online,citizen,,12345,,2025-07-05,2025-07-03,true",
     f"B-4,{COMMUNE_CODE},,HT,online,citizen,,,,31/02/2025,2025-07-03,maybe",
@@ -185,3 +186,19 @@ def test_applicant_identifier_is_kept_only_as_a_keyed_hash(
     assert len(keys["H26-0001"]) == 64
     assert "001090000001" not in keys["H26-0001"]
     assert count == 3
+
+
+def test_jsonl_bad_line_is_a_reported_row(fx_database_url: str, tmp_path: Path) -> None:
+    seed_small_city(fx_database_url)
+    source = tmp_path / "frame.jsonl"
+    good = (
+        '{"dossier_code": "J-1", "unit_code": "UNIT", "procedure_code": "1.001193", '
+        '"field_code": "HT", "channel": "online", "applicant_kind": "citizen", '
+        '"received_on": "2025-08-01", "result_on": "2025-08-02"}'
+    ).replace("UNIT", COMMUNE_CODE)
+    source.write_text(good + "\n{not json\n", encoding="utf-8")
+    code, output = _run(fx_database_url, str(source), "--skip-bad")
+    assert code == 0, output
+    assert "2 records read, 1 imported (1 new, 0 updated), 1 rejected" in output
+    report = (tmp_path / "frame.jsonl.rejected.csv").read_text(encoding="utf-8")
+    assert report.splitlines()[1].startswith("2,,,not a JSON object")

@@ -17,7 +17,7 @@ from survey_service.features.frame.mapping import ColumnMapping
 from survey_service.features.frame.reader import read_records
 from survey_service.features.frame.rows import FrameRow, RowError, RowParser
 from survey_service.features.frame.writer import write_batch
-from survey_service.security import keyed_hash
+from survey_service.security import keyed_hasher
 
 __all__ = ["ImportSummary", "import_frame"]
 
@@ -58,7 +58,7 @@ class _Progress:
 
 
 def _batches(
-    records: Iterator[tuple[int, dict[str, str]]], parser: RowParser, errors: list[RowError]
+    records: Iterator[tuple[int, list[str]]], parser: RowParser, errors: list[RowError]
 ) -> Iterator[tuple[int, list[FrameRow]]]:
     """Valid rows in batches, codes unique within a batch (the last record wins)."""
     batch: dict[str, FrameRow] = {}
@@ -109,9 +109,10 @@ def import_frame(
     )
     with engine.connect() as conn, conn.begin() as transaction, bar:
         units = {code: uid for uid, code in conn.execute(select(Unit.id, Unit.code))}
-        parser = RowParser(mapping, units, lambda v: keyed_hash(secret, "applicant", v))
         before = conn.scalar(select(func.count()).select_from(Dossier)) or 0
         stream = read_records(cast(IO[bytes], _Progress(source, bar)), mapping, name)
+        _, header = next(stream)
+        parser = RowParser(mapping, units, keyed_hasher(secret, "applicant"), header)
         for count, rows in _batches(stream, parser, errors):
             records = count
             write_batch(conn, rows, now)

@@ -11,11 +11,12 @@ from typing import IO
 import msgspec
 
 from survey_service.errors import ServiceError
-from survey_service.features.frame.mapping import ColumnMapping
+from survey_service.features.frame.mapping import FIELDS, ColumnMapping
 
-__all__ = ["FrameFileError", "read_records"]
+__all__ = ["BAD_RECORD", "FrameFileError", "read_records"]
 
-Record = tuple[int, dict[str, str]]
+Record = tuple[int, list[str]]
+BAD_RECORD = "\0"  # a record that could not be read at all starts with this, then why
 _DELIMITERS = ",;\t|"
 
 
@@ -41,40 +42,44 @@ def _csv_records(text: IO[str], mapping: ColumnMapping) -> Iterator[Record]:
     header = next(reader, None)
     if not header:
         raise FrameFileError("the file is empty: a header line is needed")
-    names = [h.strip() for h in header]
+    yield 0, [h.strip() for h in header]
     for row in reader:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         # The line where the record ends: quoted fields may span lines.
-        yield reader.line_num, dict(zip(names, row, strict=False))
+        yield reader.line_num, row
 
 
-def _jsonl_records(text: IO[str]) -> Iterator[Record]:
+def _jsonl_records(text: IO[str], mapping: ColumnMapping) -> Iterator[Record]:
     decoder = msgspec.json.Decoder(dict[str, str | int | float | bool | None])
+    header = [mapping.column(f) for f in FIELDS]
+    yield 0, header
     for number, line in enumerate(text, start=1):
         if not line.strip():
             continue
         try:
             record = decoder.decode(line)
         except msgspec.DecodeError as exc:
-            yield number, {"\0error": f"not a JSON object of plain values: {exc}"}
+            yield number, [f"{BAD_RECORD}not a JSON object of plain values: {exc}"]
             continue
-        yield number, {k: "" if v is None else _plain(v) for k, v in record.items()}
+        yield number, [_plain(record.get(k)) for k in header]
 
 
-def _plain(value: str | int | float | bool) -> str:
+def _plain(value: str | int | float | bool | None) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
 def read_records(binary: IO[bytes], mapping: ColumnMapping, name: str) -> Iterator[Record]:
-    """Yield ``(line number, {column: text})`` for every record of the file."""
+    """Yield ``(0, header)`` and then ``(line number, values)`` for every record."""
     kind = mapping.format or ("jsonl" if name.endswith((".jsonl", ".ndjson")) else "csv")
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
     try:
         if kind == "jsonl":
-            yield from _jsonl_records(text)
+            yield from _jsonl_records(text, mapping)
         else:
             yield from _csv_records(text, mapping)
     except UnicodeDecodeError as exc:

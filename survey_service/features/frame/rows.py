@@ -1,15 +1,21 @@
-"""Turning an export's record into a frame row, or into the reasons it cannot be one."""
+"""Turning an export's record into a frame row, or into the reasons it cannot be one.
+
+This runs once per dossier (tens of millions a year), so the common case — a clean row
+of ASCII codes and ISO dates — takes a straight path with few calls; the careful
+checks and messages happen only when something looks wrong.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 
-from survey_service.features.frame.mapping import REQUIRED, ColumnMapping
+from survey_service.features.frame.mapping import FIELDS, REQUIRED, ColumnMapping
+from survey_service.features.frame.reader import BAD_RECORD
 
 __all__ = ["FrameRow", "RowError", "RowParser"]
 
@@ -52,6 +58,7 @@ _BOOLEANS = {
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^0\d{8,10}$")
+_PHONE_NOISE = re.compile(r"[\s.\-()]")
 
 
 class RowError(msgspec.Struct, frozen=True):
@@ -80,130 +87,159 @@ class FrameRow(msgspec.Struct, frozen=True, array_like=True):
     email: str | None
 
 
-def _normal(value: str) -> str:
-    return unicodedata.normalize("NFC", value.strip())
+def _clean(value: str) -> str:
+    value = value.strip()
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
 class RowParser:
-    """Validates records against a mapping and the known unit codes."""
+    """Validates records (lists of column values) against a mapping and the unit codes."""
 
     def __init__(
         self,
         mapping: ColumnMapping,
         unit_ids: Mapping[str, int],
         hash_applicant: Callable[[str], str],
+        header: Sequence[str],
     ) -> None:
         self.mapping = mapping
         self.unit_ids = unit_ids
         self.hash_applicant = hash_applicant
-        self.columns = {
-            f: mapping.column(f) for f in (*REQUIRED, "applicant_id", "phone", "email", "on_time")
-        }
+        self.columns = {f: mapping.column(f) for f in FIELDS}
+        positions = {name: i for i, name in enumerate(header)}
+        self.index = [positions.get(self.columns[f], -1) for f in FIELDS]
+        self.translations = [mapping.values.get(f, {}) for f in FIELDS]
 
-    def _value(self, record: Mapping[str, str], field: str) -> str:
-        raw = _normal(record.get(self.columns[field], ""))
-        translated = self.mapping.values.get(field, {})
-        return translated.get(raw, raw)
+    def values(self, record: Sequence[str]) -> list[str]:
+        """The record's value of every frame field, cleaned and translated."""
+        size = len(record)
+        out = []
+        for position, table in zip(self.index, self.translations, strict=True):
+            value = _clean(record[position]) if 0 <= position < size else ""
+            out.append(table.get(value, value) if table else value)
+        return out
 
-    def _date(self, text: str) -> dt.date:
-        if self.mapping.date_format:
-            return dt.datetime.strptime(text, self.mapping.date_format).date()
-        day = text[:10]
-        if len(day) == 10 and day[2] == "/" and day[5] == "/":
-            return dt.date(int(day[6:]), int(day[3:5]), int(day[:2]))  # DD/MM/YYYY
-        return dt.date.fromisoformat(day)
-
-    def parse(self, line: int, record: Mapping[str, str]) -> FrameRow | list[RowError]:
+    def parse(self, line: int, record: Sequence[str]) -> FrameRow | list[RowError]:
         """Return the frame row, or every reason the record cannot be one."""
-        if "\0error" in record:
-            return [RowError(line, "", "", record["\0error"])]
-        errors: list[RowError] = []
-
-        def fail(field: str, value: str, reason: str) -> None:
-            errors.append(RowError(line, self.columns[field], value, reason))
-
-        for field in REQUIRED:
-            if not self._value(record, field):
-                fail(field, "", "missing value")
-        unit_id, channel, kind = self._codes(record, fail)
-        dates = self._dates(record, fail)
-        on_time = _BOOLEANS.get(self._value(record, "on_time").lower())
-        if on_time is None:
-            fail("on_time", self._value(record, "on_time"), "on-time flag must be true or false")
-        phone, email = self._contact(record, fail)
-        if errors:
-            return errors
-        assert unit_id is not None
-        assert channel is not None
-        assert kind is not None
-        assert dates is not None
-        assert on_time is not None
-        applicant = self._value(record, "applicant_id")
+        (
+            code,
+            unit_code,
+            procedure,
+            field,
+            channel_text,
+            kind_text,
+            applicant,
+            phone_text,
+            email_text,
+            received_text,
+            result_text,
+            on_time_text,
+        ) = self.values(record)
+        unit_id = self.unit_ids.get(unit_code)
+        channel = _CHANNELS.get(channel_text.lower())
+        kind = _KINDS.get(kind_text.lower())
+        on_time = _BOOLEANS.get(on_time_text.lower())
+        received = self._date(received_text)
+        result = self._date(result_text)
+        phone = self._phone(phone_text)
+        email = email_text.lower() or None
+        if (
+            unit_id is None
+            or channel is None
+            or kind is None
+            or on_time is None
+            or received is None
+            or result is None
+            or result < received
+            or not procedure
+            or not field
+            or not code
+            or len(code) > 64
+            or phone == ""
+            or (email is not None and not _EMAIL.match(email))
+        ):
+            return self._errors(line, record)
         return FrameRow(
-            self._value(record, "dossier_code"),
+            code,
             unit_id,
-            self._value(record, "procedure_code")[:32],
-            self._value(record, "field_code")[:32],
+            procedure[:32],
+            field[:32],
             channel,
             kind,
             self.hash_applicant(applicant) if applicant else None,
-            dates[0],
-            dates[1],
+            received,
+            result,
             on_time,
             phone,
             email,
         )
 
-    def _codes(
-        self, record: Mapping[str, str], fail: Callable[[str, str, str], None]
-    ) -> tuple[int | None, str | None, str | None]:
-        code = self._value(record, "dossier_code")
-        if len(code) > 64:
-            fail("dossier_code", code[:70], "longer than 64 characters")
-        unit_code = self._value(record, "unit_code")
-        unit_id = self.unit_ids.get(unit_code)
-        if unit_code and unit_id is None:
-            fail("unit_code", unit_code, "unknown unit code (an import never creates units)")
-        given_channel = self._value(record, "channel")
-        channel = _CHANNELS.get(given_channel.lower())
-        if given_channel and channel is None:
-            fail("channel", given_channel, "channel must be in_person, online or postal")
-        given_kind = self._value(record, "applicant_kind")
-        kind = _KINDS.get(given_kind.lower())
-        if given_kind and kind is None:
-            fail("applicant_kind", given_kind, "must be citizen or organisation")
-        return unit_id, channel, kind
-
-    def _dates(
-        self, record: Mapping[str, str], fail: Callable[[str, str, str], None]
-    ) -> tuple[dt.date, dt.date] | None:
-        parsed: list[dt.date] = []
-        for field in ("received_on", "result_on"):
-            text = self._value(record, field)
-            if not text:
-                continue
-            try:
-                parsed.append(self._date(text))
-            except ValueError:
-                fail(field, text, "not a date (YYYY-MM-DD or DD/MM/YYYY)")
-        if len(parsed) != 2:
+    def _date(self, text: str) -> dt.date | None:
+        try:
+            if self.mapping.date_format:
+                return dt.datetime.strptime(text, self.mapping.date_format).date()
+            day = text[:10]
+            if len(day) == 10 and day[2] == "/" and day[5] == "/":
+                return dt.date(int(day[6:]), int(day[3:5]), int(day[:2]))  # DD/MM/YYYY
+            return dt.date.fromisoformat(day)
+        except ValueError:
             return None
-        if parsed[1] < parsed[0]:
-            fail("result_on", str(parsed[1]), "result date before the date received")
-            return None
-        return parsed[0], parsed[1]
 
-    def _contact(
-        self, record: Mapping[str, str], fail: Callable[[str, str, str], None]
-    ) -> tuple[str | None, str | None]:
-        phone = re.sub(r"[\s.\-()]", "", self._value(record, "phone"))
+    @staticmethod
+    def _phone(text: str) -> str | None:
+        """The phone in 0xxxxxxxxx form; None when absent, "" when not a phone number."""
+        if not text:
+            return None
+        phone = _PHONE_NOISE.sub("", text)
         if phone.startswith("+84"):
             phone = "0" + phone[3:]
         elif phone.startswith("84") and len(phone) in (11, 12):
             phone = "0" + phone[2:]
-        if phone and not _PHONE.match(phone):
-            fail("phone", phone, "not a Vietnamese phone number")
-        email = self._value(record, "email").lower()
-        if email and not _EMAIL.match(email):
-            fail("email", email, "not an e-mail address")
-        return phone or None, email or None
+        return phone if _PHONE.match(phone) else ""
+
+    def _errors(self, line: int, record: Sequence[str]) -> list[RowError]:
+        """Every reason a record failed (the slow, careful path)."""
+        if len(record) == 1 and record[0].startswith(BAD_RECORD):
+            return [RowError(line, "", "", record[0][len(BAD_RECORD) :])]
+        values = dict(zip(FIELDS, self.values(record), strict=True))
+        errors: list[RowError] = []
+
+        def fail(field: str, reason: str) -> None:
+            errors.append(RowError(line, self.columns[field], values[field][:70], reason))
+
+        for field in REQUIRED:
+            if not values[field]:
+                fail(field, "missing value")
+        for field, reason in self._field_problems(values):
+            fail(field, reason)
+        return errors
+
+    def _field_problems(self, values: Mapping[str, str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        if len(values["dossier_code"]) > 64:
+            found.append(("dossier_code", "longer than 64 characters"))
+        if values["unit_code"] and values["unit_code"] not in self.unit_ids:
+            found.append(("unit_code", "unknown unit code (an import never creates units)"))
+        if values["channel"] and values["channel"].lower() not in _CHANNELS:
+            found.append(("channel", "channel must be in_person, online or postal"))
+        if values["applicant_kind"] and values["applicant_kind"].lower() not in _KINDS:
+            found.append(("applicant_kind", "must be citizen or organisation"))
+        found.extend(self._date_problems(values))
+        if values["on_time"].lower() not in _BOOLEANS:
+            found.append(("on_time", "on-time flag must be true or false"))
+        if self._phone(values["phone"]) == "":
+            found.append(("phone", "not a Vietnamese phone number"))
+        if values["email"] and not _EMAIL.match(values["email"].lower()):
+            found.append(("email", "not an e-mail address"))
+        return found
+
+    def _date_problems(self, values: Mapping[str, str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        dates = {f: self._date(values[f]) for f in ("received_on", "result_on")}
+        for field, parsed in dates.items():
+            if values[field] and parsed is None:
+                found.append((field, "not a date (YYYY-MM-DD or DD/MM/YYYY)"))
+        received, result = dates["received_on"], dates["result_on"]
+        if received is not None and result is not None and result < received:
+            found.append(("result_on", "result date before the date received"))
+        return found
