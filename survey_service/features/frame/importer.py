@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, cast
 
@@ -113,10 +114,19 @@ def import_frame(
         stream = read_records(cast(IO[bytes], _Progress(source, bar)), mapping, name)
         _, header = next(stream)
         parser = RowParser(mapping, units, keyed_hasher(secret, "applicant"), header)
-        for count, rows in _batches(stream, parser, errors):
-            records = count
-            write_batch(conn, rows, now)
-            imported += len(rows)
+        # The database writes batch n while this thread parses batch n + 1: the drivers
+        # release the GIL while the database works. The connection is only ever used by
+        # one thread at a time (we wait for the previous write before the next).
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Future[None] | None = None
+            for count, rows in _batches(stream, parser, errors):
+                records = count
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write_batch, conn, rows, now)
+                imported += len(rows)
+            if pending is not None:
+                pending.result()
         after = conn.scalar(select(func.count()).select_from(Dossier)) or 0
         committed = not errors or skip_bad
         if committed:
