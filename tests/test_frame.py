@@ -202,3 +202,35 @@ def test_jsonl_bad_line_is_a_reported_row(fx_database_url: str, tmp_path: Path) 
     assert "2 records read, 1 imported (1 new, 0 updated), 1 rejected" in output
     report = (tmp_path / "frame.jsonl.rejected.csv").read_text(encoding="utf-8")
     assert report.splitlines()[1].startswith("2,,,not a JSON object")
+
+
+def test_bulk_api_imports_csv_and_refuses_bad_frames(fx_database_url: str) -> None:
+    from litestar.testing import TestClient
+
+    from survey_service.app import create_app
+    from survey_service.auth import create_api_token
+    from survey_service.config import Settings
+
+    seed_small_city(fx_database_url)
+    engine = make_sync_engine(fx_database_url)
+    with engine.begin() as conn:
+        token = create_api_token(conn, "mot-cua")
+    engine.dispose()
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    settings = Settings(database_url=fx_database_url, secret_key="f" * 40, environment="test")
+    good = ("\n".join([HEADER, *GOOD]) + "\n").encode()
+    bad = ("\n".join([HEADER, *GOOD, BAD[0]]) + "\n").encode()
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/frame", content=good).status_code == 401
+        refused = client.post("/api/frame", content=bad, headers=auth)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["column"] == "unit_code"
+        assert _dossiers(fx_database_url) == {}
+        done = client.post("/api/frame", content=good, headers=auth)
+        assert done.status_code == 200
+        assert done.json()["inserted"] == 3
+        wrong = client.post(
+            "/api/frame", content=b"{}", headers={**auth, "Content-Type": "application/json"}
+        )
+        assert wrong.status_code == 415
+    assert len(_dossiers(fx_database_url)) == 3
