@@ -46,13 +46,20 @@ def _instrument_id(conn: Connection, instrument: Instrument) -> int:
 
 
 def _replace_draft(
-    conn: Connection, row: InstrumentVersion, instrument: Instrument, source: str, digest: str
+    conn: Connection,
+    version_id: int,
+    status: InstrumentStatus,
+    instrument: Instrument,
+    source: str,
+    digest: str,
 ) -> int:
     responses = conn.scalar(
-        select(func.count()).select_from(Response).where(Response.instrument_version_id == row.id)
+        select(func.count())
+        .select_from(Response)
+        .where(Response.instrument_version_id == version_id)
     )
-    if row.status != InstrumentStatus.DRAFT or responses:
-        why = f"has {responses} responses" if responses else f"is {row.status.value}"
+    if status != InstrumentStatus.DRAFT or responses:
+        why = f"has {responses} responses" if responses else f"is {status.value}"
         raise VersionFrozenError(
             f"{instrument.slug} version {instrument.version} {why} and cannot change; "
             f"give the edited definition a new version number "
@@ -60,10 +67,10 @@ def _replace_draft(
         )
     conn.execute(
         update(InstrumentVersion)
-        .where(InstrumentVersion.id == row.id)
+        .where(InstrumentVersion.id == version_id)
         .values(content_hash=digest, definition=msgspec.to_builtins(instrument), source=source)
     )
-    return row.id
+    return version_id
 
 
 def register_instrument(
@@ -85,13 +92,15 @@ def register_instrument(
         return existing
     instrument_id = _instrument_id(conn, instrument)
     same_number = conn.execute(
-        select(InstrumentVersion).where(
+        select(InstrumentVersion.id, InstrumentVersion.status).where(
             InstrumentVersion.instrument_id == instrument_id,
             InstrumentVersion.version == instrument.version,
         )
     ).one_or_none()
     if same_number is not None:
-        version_id = _replace_draft(conn, same_number[0], instrument, source, digest)
+        version_id = _replace_draft(
+            conn, same_number[0], InstrumentStatus(same_number[1]), instrument, source, digest
+        )
     else:
         version_id = conn.execute(
             insert(InstrumentVersion)
