@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sampling import (
@@ -15,6 +15,9 @@ from sampling import (
     rake,
     trim_weights,
 )
+
+# Shared CI machines are often loaded; slow example generation is not a failure here.
+SLOW_IS_FINE = [HealthCheck.too_slow]
 
 populations = st.lists(st.integers(1, 400), min_size=1, max_size=25)
 methods = st.sampled_from(["equal", "proportional", "neyman", "power"])
@@ -32,7 +35,7 @@ def allocation_cases(draw: st.DrawFn) -> tuple[list[int], int, int, int, str, li
     return population, total, low, high, draw(methods), sd
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(allocation_cases())
 def test_allocation_sums_to_total_and_respects_bounds(
     case: tuple[list[int], int, int, int, str, list[float]],
@@ -46,7 +49,7 @@ def test_allocation_sums_to_total_and_respects_bounds(
     assert np.all(n <= np.minimum(high, size))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(populations, st.integers(0, 20), st.lists(st.integers(0, 600), min_size=13, max_size=13))
 def test_domain_allocation_respects_bounds(
     population: list[int], low: int, wanted: list[int]
@@ -72,7 +75,7 @@ def frames(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return ids[order], n, reserve, draw(st.integers(0, 2**32))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(frames(), st.sampled_from(["systematic", "srs"]))
 def test_equal_probability_sample_invariants(
     frame: tuple[np.ndarray, np.ndarray, np.ndarray, int], method: str
@@ -97,7 +100,7 @@ def test_equal_probability_sample_invariants(
     assert np.array_equal(again.reserve_order, sample.reserve_order)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(frames())
 def test_pps_sample_invariants(frame: tuple[np.ndarray, np.ndarray, np.ndarray, int]) -> None:
     ids, n, reserve, seed = frame
@@ -133,7 +136,7 @@ def raking_cases(draw: st.DrawFn) -> tuple[np.ndarray, list[np.ndarray], list[np
     return rng.uniform(1.0, 20.0, cells.size), [np.asarray(c) for c in codes], totals
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(raking_cases())
 def test_raking_reproduces_every_margin(
     case: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]],
@@ -145,7 +148,7 @@ def test_raking_reproduces_every_margin(
         np.testing.assert_allclose(achieved, target, rtol=1e-8, atol=0)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(raking_cases())
 def test_linear_calibration_reproduces_every_margin(
     case: tuple[np.ndarray, list[np.ndarray], list[np.ndarray]],
@@ -156,7 +159,7 @@ def test_linear_calibration_reproduces_every_margin(
     np.testing.assert_allclose(x.T @ result.weights, np.concatenate(totals), rtol=1e-8, atol=0)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(st.lists(st.floats(0.1, 1000.0), min_size=2, max_size=60), st.floats(1.2, 5.0))
 def test_trimming_keeps_the_total_within_bounds(weights: list[float], factor: float) -> None:
     w = np.array(weights)
