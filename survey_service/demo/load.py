@@ -1,9 +1,10 @@
 """Write rows fast: sqlite3 ``executemany`` or PostgreSQL ``COPY``, in one transaction.
 
-Rows carry their primary keys, so nothing is read back while loading. (Rendering chunks
-in a second thread does not pay: sqlite3 releases the GIL around every row's step, and
-waiting to take it back from a busy renderer made the load twice as slow.) On PostgreSQL the id sequences are moved past the loaded ids afterwards, and the tables
-analysed, so the application's own inserts and queries work at once.
+Rows carry their primary keys, so nothing is read back while loading. On PostgreSQL the
+id sequences are moved past the loaded ids afterwards, and the tables analysed, so the
+application's own inserts and queries work at once. Rendering chunks in a second thread
+does not pay: sqlite3 releases the GIL around every row's step, and waiting to take it
+back from a busy renderer thread made the load twice as slow.
 """
 
 from __future__ import annotations
