@@ -1,9 +1,67 @@
 """Analysis: design-based estimates of satisfaction indices (pure functions on arrays).
 
-The estimators arrive with issue #5; this package already ships its error base so the
-service can depend on it.
+Build a :class:`Design` with :func:`make_design`, then estimate means, totals, ratios and
+shares (:func:`estimate_means`, ...) or the whole index tree of an instrument
+(:func:`estimate_indices`) by domain; every result is a frozen :class:`Estimate` with its
+standard error, interval, design effect, effective sample size and reliability flag.
 """
 
-from analysis.errors import AnalysisError
+from analysis.design import Design, LonelyPsuRule, Strata, make_design, make_strata
+from analysis.errors import (
+    AnalysisError,
+    AnalysisWarning,
+    DesignError,
+    EmptyDomainError,
+    LonelyPsuError,
+    ModelError,
+    ReplicationError,
+)
+from analysis.estimators import estimate_means, estimate_ratios, estimate_shares, estimate_totals
+from analysis.indices import (
+    IndexNode,
+    IndexTree,
+    ItemScoring,
+    estimate_indices,
+    make_index_tree,
+    score_items,
+    tree_from_instrument,
+)
+from analysis.intervals import CiMethod
+from analysis.linearisation import Statistic
+from analysis.options import EstimationOptions, VarianceMethod
+from analysis.reliability import Flag, Reliability, reliability_flags
+from analysis.results import Estimate
 
-__all__ = ["AnalysisError"]
+__all__ = [
+    "AnalysisError",
+    "AnalysisWarning",
+    "CiMethod",
+    "Design",
+    "DesignError",
+    "EmptyDomainError",
+    "Estimate",
+    "EstimationOptions",
+    "Flag",
+    "IndexNode",
+    "IndexTree",
+    "ItemScoring",
+    "LonelyPsuError",
+    "LonelyPsuRule",
+    "ModelError",
+    "Reliability",
+    "ReplicationError",
+    "Statistic",
+    "Strata",
+    "VarianceMethod",
+    "estimate_indices",
+    "estimate_means",
+    "estimate_ratios",
+    "estimate_shares",
+    "estimate_totals",
+    "make_design",
+    "make_index_tree",
+    "make_strata",
+    "reliability_flags",
+    "score_items",
+    "tree_from_instrument",
+]

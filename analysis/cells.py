@@ -1,0 +1,424 @@
+"""Cells: the (domain, stratum, PSU) sums every estimate and its variance are built from.
+
+A cell is one PSU's part of one domain. Every row falls in exactly one cell, and for a
+Hájek ratio :math:`R_d = Y_d / X_d` the linearised variable summed over a PSU is
+:math:`z_{hi} = (Y_{dhi} - R_d X_{dhi}) / X_d`, so the weighted sums per cell are all the
+variance needs. A *group* is the set of cells of one domain in one stratum, the unit of
+the stratified variance formula; all sums over cells, groups and domains are
+``np.bincount`` calls on integer codes, never Python loops over units or PSUs.
+
+Cell values are read one column at a time through the :class:`Columns` protocol, so that
+the in-memory path, where every row is its own PSU, never materialises a weighted copy
+of the whole answer matrix: :class:`RowColumns` forms :math:`w y` of one item when asked.
+The sufficient-statistics path gives :class:`CellSums` arrays computed by a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, cast
+
+import msgspec
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.errors import DesignError
+
+__all__ = [
+    "CellSums",
+    "Columns",
+    "Layout",
+    "RowColumns",
+    "aggregate",
+    "blocks",
+    "cells_of_rows",
+    "make_layout",
+    "sum_by",
+]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+def sum_by(codes: IntArray, values: NDArray[np.generic] | None, size: int) -> FloatArray:
+    """Sum ``values`` (or count, when ``None``) per integer code, ``size`` codes long."""
+    return cast(FloatArray, np.bincount(codes, values, minlength=size))
+
+
+class Layout(msgspec.Struct, frozen=True, eq=False):
+    """Cells and their (domain, stratum) groups, as integer codes.
+
+    Attributes
+    ----------
+    domain, stratum, psu
+        Codes of each cell (length ``C``).
+    n_domains
+        Number of domain codes (some may have no cell).
+    group_id
+        Group of each cell.
+    group_stratum, group_domain
+        Stratum and domain of each group (length ``G``).
+    group_size
+        Number of cells of each group (0 for a stratum code without cells).
+    """
+
+    domain: IntArray
+    stratum: IntArray
+    psu: IntArray
+    n_domains: int
+    group_id: IntArray
+    group_stratum: IntArray
+    group_domain: IntArray
+    group_size: IntArray
+
+    @property
+    def n_cells(self) -> int:
+        """Number of cells."""
+        return int(self.domain.shape[0])
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups."""
+        return int(self.group_stratum.shape[0])
+
+
+class Columns(Protocol):
+    """Cell values of ``J`` base columns and ``K`` composite supports, one at a time."""
+
+    @property
+    def n_base(self) -> int:
+        """Number of base columns ``J``."""
+        ...
+
+    @property
+    def n_support(self) -> int:
+        """Number of composite supports ``K``."""
+        ...
+
+    @property
+    def single_row(self) -> bool:
+        """Whether every cell is one row."""
+        ...
+
+    @property
+    def weight(self) -> FloatArray:
+        """:math:`\\sum w` per cell."""
+        ...
+
+    @property
+    def has_base_weight(self) -> bool:
+        """Whether :meth:`base_weight` differs from :meth:`denominator`."""
+        ...
+
+    def numerator(self, j: int, cells: slice) -> FloatArray:
+        """:math:`\\sum w y` of column ``j`` per cell, for a slice of cells."""
+        ...
+
+    def denominator(self, j: int, cells: slice) -> FloatArray:
+        """:math:`\\sum w x` of column ``j`` per cell."""
+        ...
+
+    def count(self, j: int, cells: slice) -> FloatArray:
+        """Rows with a positive weight and a usable value of column ``j`` per cell."""
+        ...
+
+    def base_weight(self, j: int, cells: slice) -> FloatArray:
+        """Weight of the rows usable for column ``j`` per cell (design-effect base)."""
+        ...
+
+    def support_count(self, k: int, cells: slice) -> FloatArray:
+        """Rows with a positive weight and a usable item of composite ``k`` per cell."""
+        ...
+
+    def support_weight(self, k: int, cells: slice) -> FloatArray:
+        """Their weight sum per cell."""
+        ...
+
+
+class CellSums(msgspec.Struct, frozen=True, eq=False):
+    """Weighted sums per cell held as arrays (``J`` base columns, ``K`` supports).
+
+    Attributes
+    ----------
+    numerators, denominators, counts
+        :math:`\\sum w y`, :math:`\\sum w x` and usable-row counts, shape ``(J, C)``.
+    support_counts, support_weights
+        Rows with a usable item of each composite and their weight, ``(K, C)``.
+    weight
+        :math:`\\sum w` per cell.
+    single_row
+        True when every cell holds one row (element sampling).
+    base_weights
+        Weight of the usable rows per column and cell, ``(J, C)``, when it differs from
+        the denominator (general ratios); ``None`` otherwise.
+    """
+
+    numerators: FloatArray
+    denominators: FloatArray
+    counts: FloatArray
+    support_counts: FloatArray
+    support_weights: FloatArray
+    weight: FloatArray
+    single_row: bool = False
+    base_weights: FloatArray | None = None
+
+    @property
+    def n_base(self) -> int:
+        """Number of base columns."""
+        return int(self.numerators.shape[0])
+
+    @property
+    def n_support(self) -> int:
+        """Number of composite supports."""
+        return int(self.support_counts.shape[0])
+
+    @property
+    def has_base_weight(self) -> bool:
+        """Whether base weights are given."""
+        return self.base_weights is not None
+
+    def numerator(self, j: int, cells: slice) -> FloatArray:
+        """Column ``j`` of the numerators."""
+        out: FloatArray = self.numerators[j, cells]
+        return out
+
+    def denominator(self, j: int, cells: slice) -> FloatArray:
+        """Column ``j`` of the denominators."""
+        out: FloatArray = self.denominators[j, cells]
+        return out
+
+    def count(self, j: int, cells: slice) -> FloatArray:
+        """Column ``j`` of the counts."""
+        out: FloatArray = self.counts[j, cells]
+        return out
+
+    def base_weight(self, j: int, cells: slice) -> FloatArray:
+        """Column ``j`` of the base weights (the denominators by default)."""
+        source = self.denominators if self.base_weights is None else self.base_weights
+        out: FloatArray = source[j, cells]
+        return out
+
+    def support_count(self, k: int, cells: slice) -> FloatArray:
+        """Support ``k`` counts."""
+        out: FloatArray = self.support_counts[k, cells]
+        return out
+
+    def support_weight(self, k: int, cells: slice) -> FloatArray:
+        """Support ``k`` weights."""
+        out: FloatArray = self.support_weights[k, cells]
+        return out
+
+
+class RowColumns(msgspec.Struct, frozen=True, eq=False):
+    """Row-level columns; each row is a cell (element sampling or before aggregation).
+
+    Attributes
+    ----------
+    weights
+        Row weights.
+    usable
+        Whether each row has a usable value of each column, ``(J, n)``.
+    support
+        Rows with a usable item of each composite, ``(K, n)``.
+    values
+        Numerator variable, ``(J, n)``; ``None`` with ``satisfied``.
+    satisfied
+        Numerator indicator (shares), ``(J, n)``; ``None`` with ``values``.
+    denominators
+        Denominator variable of general ratios, ``(J, n)``; ``None``: the usable
+        indicator.
+    """
+
+    weights: FloatArray
+    usable: BoolArray
+    support: BoolArray
+    values: FloatArray | None = None
+    satisfied: BoolArray | None = None
+    denominators: FloatArray | None = None
+
+    @property
+    def n_base(self) -> int:
+        """Number of base columns."""
+        return int(self.usable.shape[0])
+
+    @property
+    def n_support(self) -> int:
+        """Number of composite supports."""
+        return int(self.support.shape[0])
+
+    @property
+    def single_row(self) -> bool:
+        """Rows are single-row cells."""
+        return True
+
+    @property
+    def weight(self) -> FloatArray:
+        """Row weights."""
+        return self.weights
+
+    @property
+    def has_base_weight(self) -> bool:
+        """General ratios have a base weight apart from the denominator."""
+        return self.denominators is not None
+
+    def numerator(self, j: int, cells: slice) -> FloatArray:
+        """:math:`w y` of column ``j`` (0 where unusable)."""
+        w = self.weights[cells]
+        if self.satisfied is not None:
+            out: FloatArray = w * self.satisfied[j, cells]
+            return out
+        assert self.values is not None
+        out = np.where(self.usable[j, cells], self.values[j, cells], 0.0) * w
+        return out
+
+    def denominator(self, j: int, cells: slice) -> FloatArray:
+        """:math:`w x` of column ``j`` (0 where unusable)."""
+        w = self.weights[cells]
+        if self.denominators is None:
+            out: FloatArray = w * self.usable[j, cells]
+            return out
+        out = np.where(self.usable[j, cells], self.denominators[j, cells], 0.0) * w
+        return out
+
+    def count(self, j: int, cells: slice) -> FloatArray:
+        """1 where column ``j`` is usable and the weight positive."""
+        usable = self.usable[j, cells] & (self.weights[cells] > 0)
+        out: FloatArray = usable.astype(np.float64)
+        return out
+
+    def base_weight(self, j: int, cells: slice) -> FloatArray:
+        """Weight where column ``j`` is usable."""
+        out: FloatArray = self.weights[cells] * self.usable[j, cells]
+        return out
+
+    def support_count(self, k: int, cells: slice) -> FloatArray:
+        """1 where composite ``k`` has a usable item and the weight is positive."""
+        usable = self.support[k, cells] & (self.weights[cells] > 0)
+        out: FloatArray = usable.astype(np.float64)
+        return out
+
+    def support_weight(self, k: int, cells: slice) -> FloatArray:
+        """Weight where composite ``k`` has a usable item."""
+        out: FloatArray = self.weights[cells] * self.support[k, cells]
+        return out
+
+
+def blocks(n: int, size: int = 1 << 15) -> list[slice]:
+    """Split ``range(n)`` into slices of ``size`` so that passes stay in cache."""
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def _groups(
+    domain: IntArray, stratum: IntArray, n_strata: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    # Strata nested in domains (the usual unit x channel strata by unit, or one domain)
+    # make the stratum code the group code, which avoids a sort of the cells.
+    owner = np.full(n_strata, -1, dtype=np.int64)
+    owner[stratum] = domain
+    if np.array_equal(owner[stratum], domain):
+        return stratum, np.arange(n_strata, dtype=np.int64), np.maximum(owner, 0)
+    key = domain * np.int64(n_strata) + stratum
+    unique, group_id = np.unique(key, return_inverse=True)
+    return group_id.reshape(-1), unique % n_strata, unique // n_strata
+
+
+def make_layout(
+    domain: IntArray, stratum: IntArray, psu: IntArray, n_domains: int, n_strata: int
+) -> Layout:
+    """Build the group structure of distinct cells (in any order).
+
+    Parameters
+    ----------
+    domain, stratum, psu
+        Codes per cell.
+    n_domains, n_strata
+        Number of domain and stratum codes.
+
+    Returns
+    -------
+    Layout
+    """
+    if domain.shape[0] == 0:
+        raise DesignError("no data: the design has no rows")
+    group_id, group_stratum, group_domain = _groups(domain, stratum, n_strata)
+    return Layout(
+        domain=domain,
+        stratum=stratum,
+        psu=psu,
+        n_domains=n_domains,
+        group_id=group_id,
+        group_stratum=group_stratum,
+        group_domain=group_domain,
+        group_size=np.bincount(group_id, minlength=group_stratum.shape[0]),
+    )
+
+
+def cells_of_rows(
+    domain: IntArray,
+    psu: IntArray,
+    psu_stratum: IntArray,
+    n_domains: int,
+    n_strata: int,
+) -> tuple[IntArray | None, Layout]:
+    """Map rows to cells and build the cell layout.
+
+    Parameters
+    ----------
+    domain, psu
+        Domain and PSU code of each row.
+    psu_stratum
+        Stratum code of each PSU.
+    n_domains, n_strata
+        Number of domain and stratum codes.
+
+    Returns
+    -------
+    cell_of_row, layout
+        The cell of each row, or ``None`` when every row is its own PSU and hence its own
+        cell (cells are then the rows, in row order).
+    """
+    n_psu = int(psu_stratum.shape[0])
+    if n_psu == domain.shape[0]:
+        return None, make_layout(domain, psu_stratum[psu], psu, n_domains, n_strata)
+    key = domain * np.int64(n_psu) + psu
+    unique, cell_of_row = np.unique(key, return_inverse=True)
+    cell_psu = unique % n_psu
+    layout = make_layout(unique // n_psu, psu_stratum[cell_psu], cell_psu, n_domains, n_strata)
+    return cell_of_row.reshape(-1), layout
+
+
+def aggregate(rows: RowColumns, cell_of_row: IntArray, n_cells: int) -> CellSums:
+    """Sum row-level columns into cells.
+
+    Parameters
+    ----------
+    rows
+        Row-level columns.
+    cell_of_row
+        Cell of each row.
+    n_cells
+        Number of cells.
+
+    Returns
+    -------
+    CellSums
+    """
+    every = slice(None)
+
+    def stack(get: Callable[[int, slice], FloatArray], count: int) -> FloatArray:
+        out = np.empty((count, n_cells))
+        for i in range(count):
+            out[i] = sum_by(cell_of_row, get(i, every), n_cells)
+        return out
+
+    j, k = rows.n_base, rows.n_support
+    return CellSums(
+        numerators=stack(rows.numerator, j),
+        denominators=stack(rows.denominator, j),
+        counts=stack(rows.count, j),
+        support_counts=stack(rows.support_count, k),
+        support_weights=stack(rows.support_weight, k),
+        weight=sum_by(cell_of_row, rows.weights, n_cells),
+        base_weights=stack(rows.base_weight, j) if rows.has_base_weight else None,
+    )

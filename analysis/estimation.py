@@ -1,0 +1,185 @@
+"""The estimation pipeline shared by every public estimator.
+
+rows → cells (:mod:`analysis.cells`) → estimates and counts, then influence values
+column by column (:mod:`analysis.linearisation`) → variance (:mod:`analysis.variance` or
+:mod:`analysis.replication`) and design effect (:mod:`analysis.srs`) → intervals and
+flags (:mod:`analysis.results`).
+"""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from analysis.cells import Columns, Layout, RowColumns, aggregate, cells_of_rows
+from analysis.design import Design, Strata, factorise
+from analysis.errors import AnalysisError, DesignError, ReplicationError
+from analysis.linearisation import Composite, Linearised, Statistic, second_pass, summarise
+from analysis.options import EstimationOptions
+from analysis.replication import jackknife_variance
+from analysis.results import Estimate, EstimateArrays, build_estimates, design_effect
+from analysis.variance import column_variance, group_design
+
+__all__ = [
+    "Problem",
+    "check_options",
+    "domain_codes",
+    "estimate_problem",
+    "finish",
+    "run_passes",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+
+
+class Problem(msgspec.Struct, frozen=True, eq=False):
+    """Row-level inputs of one estimation: ``J`` base columns and ``K`` composites.
+
+    Attributes
+    ----------
+    names, statistics
+        Name and statistic of each of the ``J + K`` estimates.
+    rows
+        Row-level columns.
+    totals
+        Which base columns are totals, ``(J,)``.
+    composites
+        Composite estimates.
+    """
+
+    names: tuple[str, ...]
+    statistics: tuple[Statistic, ...]
+    rows: RowColumns
+    totals: BoolArray
+    composites: tuple[Composite, ...] = ()
+
+
+def domain_codes(domain: ArrayLike | None, n: int) -> tuple[IntArray, tuple[str | None, ...]]:
+    """Code the domain labels of ``n`` rows (``None``: the whole population)."""
+    if domain is None:
+        return np.zeros(n, dtype=np.int64), (None,)
+    if np.shape(domain) != (n,):
+        raise DesignError(f"domain: expected {n} values, got shape {np.shape(domain)}")
+    codes, labels = factorise(domain)
+    return codes, labels
+
+
+def check_options(options: EstimationOptions, strata: Strata) -> None:
+    """Reject options that cannot apply (level outside (0, 1), JK1 with strata)."""
+    if not 0.0 < options.level < 1.0:
+        raise AnalysisError(f"level must lie in (0, 1), got {options.level}")
+    if options.variance == "jk1" and len(strata.labels) > 1:
+        raise ReplicationError("JK1 is for unstratified designs; use variance='jkn'")
+
+
+def run_passes(
+    columns: Columns,
+    layout: Layout,
+    strata: Strata,
+    lin: Linearised,
+    options: EstimationOptions,
+) -> tuple[FloatArray, FloatArray | None]:
+    """Variance of every estimate and, for single-row cells, the SRS sums :math:`Q`.
+
+    Returns
+    -------
+    variance, q
+        Arrays of shape ``(E, D)``; ``q`` is ``None`` unless cells are single rows.
+    """
+    taylor = options.variance == "taylor"
+    design = group_design(layout, strata, options.lonely_psu)
+    passes = second_pass(
+        columns,
+        layout.domain,
+        layout.group_id if taylor else None,
+        lin.group_total / design.n_psu,
+        lin,
+        columns.single_row,
+    )
+    if passes.squares is not None:
+        variance = np.array(
+            [
+                column_variance(squares, total, present, design)
+                for squares, total, present in zip(
+                    passes.squares, lin.group_total, lin.present, strict=True
+                )
+            ]
+        ).reshape(lin.estimate.shape)
+    else:
+        variance = jackknife_variance(
+            columns, layout, strata, lin, rule=options.lonely_psu, mse=options.replicate_mse
+        )
+    return variance, passes.srs
+
+
+def finish(
+    lin: Linearised,
+    variance: FloatArray,
+    srs: FloatArray,
+    names: tuple[str, ...],
+    statistics: tuple[Statistic, ...],
+    domains: tuple[str | None, ...],
+    options: EstimationOptions,
+) -> list[Estimate]:
+    """Add design effects, degrees of freedom, intervals and flags."""
+    deff, n_eff = design_effect(variance, lin.weight, lin.n, srs)
+    arrays = EstimateArrays(
+        names=names,
+        statistics=statistics,
+        domains=domains,
+        estimate=lin.estimate,
+        variance=variance,
+        n=lin.n,
+        df=lin.psu_count - lin.strata_count,
+        deff=deff,
+        n_eff=n_eff,
+        defined=lin.defined & (lin.n > 0),
+    )
+    return build_estimates(arrays, options)
+
+
+def _row_srs(rows: RowColumns, domain: IntArray, lin: Linearised) -> FloatArray:
+    srs = second_pass(rows, domain, None, None, lin, want_srs=True).srs
+    assert srs is not None
+    return srs
+
+
+def estimate_problem(
+    problem: Problem,
+    design: Design,
+    domain: ArrayLike | None,
+    options: EstimationOptions,
+) -> list[Estimate]:
+    """Run the in-memory pipeline on row-level columns.
+
+    Parameters
+    ----------
+    problem
+        Row-level columns and composites.
+    design
+        The compiled design.
+    domain
+        Domain label per row, or ``None`` for the whole population.
+    options
+        Estimation options.
+
+    Returns
+    -------
+    list of Estimate
+    """
+    check_options(options, design.strata)
+    codes, labels = domain_codes(domain, design.n)
+    cell_of_row, layout = cells_of_rows(
+        codes, design.psu, design.psu_stratum, len(labels), len(design.strata.labels)
+    )
+    columns: Columns = problem.rows
+    if cell_of_row is not None:
+        columns = aggregate(problem.rows, cell_of_row, layout.n_cells)
+    lin = summarise(columns, layout, problem.totals, problem.composites)
+    variance, q = run_passes(columns, layout, design.strata, lin, options)
+    if q is None:
+        q = _row_srs(problem.rows, codes, lin)
+    return finish(lin, variance, q, problem.names, problem.statistics, labels, options)
