@@ -191,9 +191,10 @@ def test_frame_values_are_well_formed(fx_demo_engine: Engine) -> None:
     with fx_demo_engine.connect() as conn:
         dossiers = conn.execute(select(Dossier.__table__).limit(2000)).all()
         contacts = conn.execute(select(DossierContact.__table__).limit(2000)).all()
-        procedures: dict[str, str] = dict(
-            conn.execute(text("SELECT code, field_code FROM procedures")).tuples().all()
-        )
+        procedures = {
+            str(code): str(field)
+            for code, field in conn.execute(text("SELECT code, field_code FROM procedures"))
+        }
     for dossier in dossiers:
         assert re.fullmatch(r"000\.\d\d\.\d\d\.H26-\d{6}-\d{4,}", dossier.code)
         assert re.fullmatch(r"[0-9a-f]{64}", dossier.applicant_key or "")
