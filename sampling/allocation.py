@@ -169,8 +169,6 @@ def _allocate_groups(
             f"cannot allocate {int(totals[first])} within bounds [{int(need_low[first])}, "
             f"{int(need_high[first])}] (group {first}; {bad.size} group(s) infeasible)"
         )
-    if np.any(weights < 0) or np.any(~np.isfinite(weights)):
-        raise AllocationError("allocation weights must be finite and non-negative")
     return _round(totals, group, _continuous(totals, group, weights, low, high), low, high)
 
 

@@ -206,9 +206,8 @@ def _sort(ids: NDArray[np.int64], sort_keys: Sequence[ArrayLike]) -> NDArray[np.
 def _random_order(ids: NDArray[np.int64], rng: np.random.Generator) -> NDArray[np.int64]:
     """A uniformly random permutation inside each stratum, strata in code order."""
     rank = rng.permutation(ids.size).astype(np.int64)
+    # Stratum codes are < H (one sample size each) and positions < N, so H·N < 2**63 always.
     bits = max(ids.size - 1, 1).bit_length()
-    if (int(ids.max(initial=0)) + 1) << bits >= 1 << _KEY_BITS:
-        return np.lexsort((rank, ids)).astype(np.int64)
     row = np.empty_like(rank)
     row[rank] = np.arange(ids.size, dtype=np.int64)
     return row[_order_by(ids, rank, bits)]

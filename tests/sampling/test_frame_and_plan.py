@@ -175,3 +175,13 @@ def test_plan_fixed_total_outside_bounds_is_an_error() -> None:
     )
     with pytest.raises(AllocationError, match="cannot allocate 10"):
         plan_sample(design, [500, 500])
+
+
+def test_neyman_plan_uses_the_given_standard_deviations() -> None:
+    design = decode_design(
+        'name = "x"\n[size]\nrule = "total"\nn = 90\n[allocation]\nmethod = "neyman"',
+        syntax="toml",
+    )
+    # N S = 1000·0.1, 1000·0.2 → 30 and 60.
+    plan = plan_sample(design, [1000, 1000], sd=[0.1, 0.2])
+    assert plan.sample_size.tolist() == [30, 60]
