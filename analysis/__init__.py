@@ -31,6 +31,11 @@ from analysis.linearisation import Statistic
 from analysis.options import EstimationOptions, VarianceMethod
 from analysis.reliability import Flag, Reliability, reliability_flags
 from analysis.results import Estimate
+from analysis.sufficient import (
+    SufficientStatistics,
+    estimate_indices_from_sums,
+    index_statistics,
+)
 
 __all__ = [
     "AnalysisError",
@@ -52,12 +57,15 @@ __all__ = [
     "ReplicationError",
     "Statistic",
     "Strata",
+    "SufficientStatistics",
     "VarianceMethod",
     "estimate_indices",
+    "estimate_indices_from_sums",
     "estimate_means",
     "estimate_ratios",
     "estimate_shares",
     "estimate_totals",
+    "index_statistics",
     "make_design",
     "make_index_tree",
     "make_strata",

@@ -18,7 +18,13 @@ from analysis.errors import AnalysisError, DesignError, ReplicationError
 from analysis.linearisation import Composite, Linearised, Statistic, second_pass, summarise
 from analysis.options import EstimationOptions
 from analysis.replication import jackknife_variance
-from analysis.results import Estimate, EstimateArrays, build_estimates, design_effect
+from analysis.results import (
+    Estimate,
+    EstimateArrays,
+    build_estimates,
+    design_effect,
+    snap_variance,
+)
 from analysis.variance import column_variance, group_design
 
 __all__ = [
@@ -125,7 +131,10 @@ def finish(
     options: EstimationOptions,
 ) -> list[Estimate]:
     """Add design effects, degrees of freedom, intervals and flags."""
-    deff, n_eff = design_effect(variance, lin.weight, lin.n, srs)
+    bounded = np.array([s in ("share", "element", "index") for s in statistics])
+    scale = np.where(bounded[:, None], 1.0, lin.estimate * lin.estimate)
+    variance = snap_variance(variance, scale, lin.n)
+    deff, n_eff = design_effect(variance, lin.weight, lin.n, srs, scale)
     arrays = EstimateArrays(
         names=names,
         statistics=statistics,

@@ -12,7 +12,14 @@ from analysis.linearisation import Statistic
 from analysis.options import EstimationOptions, VarianceMethod
 from analysis.reliability import Flag, reliability_flags
 
-__all__ = ["Estimate", "EstimateArrays", "Flag", "build_estimates", "design_effect"]
+__all__ = [
+    "Estimate",
+    "EstimateArrays",
+    "Flag",
+    "build_estimates",
+    "design_effect",
+    "snap_variance",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -100,15 +107,44 @@ class EstimateArrays(msgspec.Struct, frozen=True, eq=False):
     defined: BoolArray
 
 
+def snap_variance(variance: FloatArray, scale: FloatArray, n: FloatArray) -> FloatArray:
+    """Set to 0 the variances below rounding noise.
+
+    Parameters
+    ----------
+    variance
+        Variances.
+    scale
+        Square of the estimate's scale: 1 for shares and indices, :math:`\\hat\theta^2`
+        otherwise.
+    n
+        Respondents.
+
+    Notes
+    -----
+    A share at exactly 0 or 1, or an index whose items are all at a bound, has variance 0,
+    but sums formed in another order (database cells, Gram matrices) leave a residue of
+    order :math:`\\epsilon\\,\theta^2 / n`. Anything below :math:`10^{-14}\theta^2 / n`
+    is that residue, so the in-memory and the sufficient-statistics paths give the same
+    degenerate results.
+    """
+    floor = 1e-14 * scale / np.maximum(n, 1.0)
+    return np.where(variance < floor, 0.0, variance)
+
+
 def design_effect(
-    variance: FloatArray, weight: FloatArray, n: FloatArray, srs_sum: FloatArray
+    variance: FloatArray,
+    weight: FloatArray,
+    n: FloatArray,
+    srs_sum: FloatArray,
+    scale: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Design effect and effective sample size.
 
     Parameters
     ----------
     variance
-        Design variance.
+        Design variance (already snapped by :func:`snap_variance`).
     weight
         Weight sum :math:`W` of the respondents behind each estimate.
     n
@@ -116,6 +152,8 @@ def design_effect(
     srs_sum
         :math:`Q = \\sum_k \\phi_k^2 / w_k`, for the influence values :math:`\\phi_k` of
         the estimate's mean form.
+    scale
+        As :func:`snap_variance`.
 
     Returns
     -------
@@ -129,6 +167,7 @@ def design_effect(
     :math:`\\hat V_{srs} = W Q / (n - 1)`; for a mean this is R's ``svyvar / n``.
     """
     v_srs = np.divide(weight * srs_sum, n - 1.0, out=np.zeros_like(variance), where=n > 1)
+    v_srs = snap_variance(v_srs, scale, n)
     ok = v_srs > 0
     deff = np.divide(variance, v_srs, out=np.ones_like(variance), where=ok)
     n_eff = np.divide(n, deff, out=n.astype(np.float64), where=deff > 0)
