@@ -86,7 +86,8 @@ def _date(value: datetime.date) -> np.datetime64:
 def _allowed(column: NDArray[Any], values: Sequence[str] | None) -> NDArray[np.bool_]:
     if values is None:
         return np.ones(column.shape, dtype=np.bool_)
-    return np.isin(column, np.asarray(values, dtype=column.dtype))
+    # No dtype cast: casting "U10" to a column of dtype <U2 would truncate it to "U1".
+    return np.isin(column, np.asarray(values))
 
 
 def eligible_dossiers(

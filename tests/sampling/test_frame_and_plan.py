@@ -185,3 +185,8 @@ def test_neyman_plan_uses_the_given_standard_deviations() -> None:
     # N S = 1000·0.1, 1000·0.2 → 30 and 60.
     plan = plan_sample(design, [1000, 1000], sd=[0.1, 0.2])
     assert plan.sample_size.tolist() == [30, 60]
+
+
+def test_longer_codes_are_not_truncated_to_the_column_width(fx_frame: FrameColumns) -> None:
+    keep = _eligible(fx_frame, PopulationFilter(units=["U10"]), Exclusions(one_per_person=None))
+    assert not keep.any()
