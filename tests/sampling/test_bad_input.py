@@ -32,7 +32,8 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("neyman without sd", lambda: allocate(5, [5, 5], method="neyman"), AllocationError, "Neyman"),
     ("power out of range", lambda: allocate(5, [5, 5], method="power", power=2), AllocationError,
      "power"),
-    ("unknown method", lambda: allocate(5, [5, 5], method="cube"), AllocationError, "unknown"),
+    ("unknown method", lambda: allocate(5, [5, 5], method="cube"),  # type: ignore[arg-type]
+     AllocationError, "unknown"),
     ("crossed bounds", lambda: allocate(5, [5, 5], minimum=3, maximum=2), AllocationError,
      "bounds"),
     ("zero-weight strata needed", lambda: allocate(8, [5, 5], method="neyman", sd=[1.0, 0.0]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sampling import calibrate, poststratify, rake
+from sampling import DistanceFunction, calibrate, poststratify, rake
 
 POP_TYPES = [4421.0, 755.0, 1018.0]
 POP_SCHWIDE = [1072.0, 5122.0]
@@ -59,13 +59,13 @@ def test_rake_matches_r_survey(fx_apiclus1: dict[str, np.ndarray]) -> None:
 )
 def test_calibrate_matches_r_survey(
     fx_apiclus1: dict[str, np.ndarray],
-    method: str,
+    method: DistanceFunction,
     bounds: tuple[float, float] | None,
     column: str,
 ) -> None:
     result = calibrate(
         fx_apiclus1["pw"], _x(fx_apiclus1), POP_TOTALS, method=method, bounds=bounds, tol=1e-13
-    )  # type: ignore[arg-type]
+    )
     np.testing.assert_allclose(result.weights, fx_apiclus1[column], rtol=RTOL, atol=0)
     achieved = _x(fx_apiclus1).T @ result.weights
     np.testing.assert_allclose(achieved, POP_TOTALS, rtol=1e-12, atol=0)

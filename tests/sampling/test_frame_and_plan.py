@@ -45,7 +45,9 @@ def fx_frame() -> FrameColumns:
     )  # fmt: skip
 
 
-def _eligible(frame: FrameColumns, population: PopulationFilter, exclusions: Exclusions):
+def _eligible(
+    frame: FrameColumns, population: PopulationFilter, exclusions: Exclusions
+) -> np.ndarray:
     return eligible_dossiers(
         frame,
         population,

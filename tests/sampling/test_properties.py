@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sampling import (
+    SelectionMethod,
     allocate,
     allocate_domains,
     calibrate,
@@ -78,13 +79,13 @@ def frames(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
 @settings(max_examples=150, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(frames(), st.sampled_from(["systematic", "srs"]))
 def test_equal_probability_sample_invariants(
-    frame: tuple[np.ndarray, np.ndarray, np.ndarray, int], method: str
+    frame: tuple[np.ndarray, np.ndarray, np.ndarray, int], method: SelectionMethod
 ) -> None:
     ids, n, reserve, seed = frame
     keys = [np.arange(ids.size)[::-1]]
     sample = draw_sample(
         ids, n, np.random.default_rng(seed), method=method, sort_keys=keys, reserve_sizes=reserve
-    )  # type: ignore[arg-type]
+    )
     population = np.bincount(ids, minlength=n.size)
     main = ~sample.reserve
     assert np.unique(sample.index).size == sample.index.size
@@ -95,7 +96,7 @@ def test_equal_probability_sample_invariants(
     np.testing.assert_allclose(sums[n > 0], population[n > 0], rtol=1e-12)
     again = draw_sample(
         ids, n, np.random.default_rng(seed), method=method, sort_keys=keys, reserve_sizes=reserve
-    )  # type: ignore[arg-type]
+    )
     assert np.array_equal(again.index, sample.index)
     assert np.array_equal(again.reserve_order, sample.reserve_order)
 
