@@ -144,3 +144,24 @@ def test_pps_probabilities_match_r_sampling(draws: int) -> None:
     pi = pps_inclusion_probabilities(sizes, np.zeros(sizes.size, np.int64), [draws])
     np.testing.assert_allclose(pi, expected, rtol=1e-12, atol=0)
     assert pi.sum() == pytest.approx(draws, rel=1e-12)
+
+
+# Lohr, S. L. (2021). Sampling: Design and Analysis, 3rd ed., CRC Press, Example 3.2:
+# 300 of the 3,078 counties of the 1992 Census of Agriculture (agpop), strata by region
+# NC, NE, S, W with N_h = 1054, 220, 1382, 422. The R code of Lu & Lohr (2021), R Companion,
+# ch. 3 ("Allocation Methods") computes, and R's round() gives:
+#   propalloc <- 300 * popsize / sum(popsize)                       → 103, 21, 135, 41
+#   neymanalloc <- 300 * (popsize * sqrt(stratvar)) / sum(...),
+#   stratvar <- c(1.1, 0.8, 1.0, 2.0)                               → 101, 18, 126, 55
+# (the agstrat sample of the book has the proportional sizes). Largest remainders agree with
+# rounding here, and the sums are exactly 300.
+AGPOP_REGIONS = [1054, 220, 1382, 422]
+
+
+def test_lohr_example_3_2_proportional_allocation() -> None:
+    assert allocate(300, AGPOP_REGIONS).tolist() == [103, 21, 135, 41]
+
+
+def test_lohr_example_3_2_neyman_allocation() -> None:
+    sd = np.sqrt([1.1, 0.8, 1.0, 2.0])
+    assert allocate(300, AGPOP_REGIONS, method="neyman", sd=sd).tolist() == [101, 18, 126, 55]
