@@ -54,11 +54,11 @@ class _Form:
 
     def __init__(self, form: Any, pages: int) -> None:
         self.language = choose_language(form.get("_lang"))
-        self.key: str | None = (form.get("_key") or "")[:64] or None
+        self.key: str | None = k[:64] or None if isinstance(k := form.get("_key"), str) else None
         self.action: str = form.get("_action") or "next"
         page = str(form.get("_page") or "0")
-        self.page = min(max(int(page), 0), pages - 1) if page.isdigit() else 0
-        self.started: str | None = form.get("_t")
+        self.page = min(max(int(page), 0), pages - 1) if page.isdecimal() and len(page) < 5 else 0
+        self.started: str | None = t if isinstance(t := form.get("_t"), str) else None
         self.raw: dict[str, list[str]] = {
             k: [v for v in form.getall(k) if isinstance(v, str)]
             for k in form
