@@ -80,7 +80,8 @@ def load_settings(
 
     Variables: ``SURVEY_ENV`` (development, production or test), ``SURVEY_DATABASE_URL``,
     ``SURVEY_SECRET_KEY``, ``SURVEY_HOST``, ``SURVEY_PORT``, ``SURVEY_PUBLIC_URL``,
-    ``SURVEY_DEBUG``.
+    ``SURVEY_DEBUG``, ``SURVEY_OPEN_LINK_LIMIT`` (open-link answers per client address
+    per window; raise it for load tests from one address).
     """
     env = os.environ if environ is None else environ
     cwd = Path.cwd() if workdir is None else workdir
@@ -115,6 +116,10 @@ def load_settings(
         port = int(env.get("SURVEY_PORT", "8000"))
     except ValueError as exc:
         raise ConfigurationError("SURVEY_PORT must be a whole number") from exc
+    limit = env.get("SURVEY_OPEN_LINK_LIMIT", "").strip()
+    if limit and not (limit.isascii() and limit.isdigit() and int(limit) > 0):
+        raise ConfigurationError("SURVEY_OPEN_LINK_LIMIT must be a whole number above 0")
+    optional = {"open_link_limit": int(limit)} if limit else {}
     return Settings(
         database_url=database_url,
         secret_key=secret_key,
@@ -123,4 +128,5 @@ def load_settings(
         port=port,
         public_base_url=env.get("SURVEY_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
         debug=env.get("SURVEY_DEBUG", "") in ("1", "true", "yes"),
+        **optional,
     )
