@@ -29,6 +29,7 @@ def allocation_weights(
     *,
     sd: ArrayLike | None = None,
     power: float = 0.5,
+    cost: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Return the weights w_h that an allocation makes n_h proportional to.
 
@@ -45,6 +46,9 @@ def allocation_weights(
     power
         Exponent q of power allocation, in [0, 1]: 0 gives equal (or S_h-proportional)
         allocation, 1 Neyman (or proportional) allocation, 0.5 the usual compromise.
+    cost
+        Relative cost c_h of one interview per stratum (e.g. higher for postal follow-up);
+        Neyman and power weights are divided by √c_h (optimal allocation).
 
     Returns
     -------
@@ -54,9 +58,11 @@ def allocation_weights(
     Notes
     -----
     Neyman allocation :math:`n_h \\propto N_h S_h` minimises the variance of the stratified
-    mean for a fixed n. Bankier's power allocation :math:`n_h \\propto N_h^q S_h`
-    (for equal stratum means, where his :math:`X_h^q\\,CV_h` reduces to this) trades the
-    precision of the overall estimate against that of each stratum's estimate.
+    mean for a fixed n; with costs, :math:`n_h \\propto N_h S_h / \\sqrt{c_h}` minimises it
+    for a fixed budget :math:`\\sum c_h n_h`. Bankier's power allocation
+    :math:`n_h \\propto N_h^q S_h` (for equal stratum means, where his
+    :math:`X_h^q\\,CV_h` reduces to this) trades the precision of the overall estimate
+    against that of each stratum's estimate.
 
     References
     ----------
@@ -70,6 +76,11 @@ def allocation_weights(
     spread = np.ones_like(size) if sd is None else np.asarray(sd, dtype=np.float64)
     if spread.shape != size.shape or np.any(spread < 0) or np.any(~np.isfinite(spread)):
         raise AllocationError("sd must be finite, non-negative and given for every stratum")
+    price = np.ones_like(size) if cost is None else np.asarray(cost, dtype=np.float64)
+    if price.shape != size.shape or not np.all(price > 0) or np.any(~np.isfinite(price)):
+        raise AllocationError("cost must be finite, positive and given for every stratum")
+    if cost is not None and method not in ("neyman", "power"):
+        raise AllocationError("costs apply to Neyman and power allocation only")
     if method == "equal":
         return np.ones_like(size)
     if method == "proportional":
@@ -77,11 +88,11 @@ def allocation_weights(
     if method == "neyman":
         if sd is None:
             raise AllocationError("Neyman allocation needs the standard deviation of each stratum")
-        return size * spread
+        return size * spread / np.sqrt(price)
     if method == "power":
         if not 0.0 <= power <= 1.0:
             raise AllocationError(f"power must lie in [0, 1], got {power}")
-        return size**power * spread
+        return size**power * spread / np.sqrt(price)
     raise AllocationError(f"unknown allocation method {method!r}")
 
 
@@ -179,6 +190,7 @@ def allocate(
     method: AllocationMethod = "proportional",
     sd: ArrayLike | None = None,
     power: float = 0.5,
+    cost: ArrayLike | None = None,
     minimum: ArrayLike = 0,
     maximum: ArrayLike | None = None,
     units: ArrayLike | None = None,
@@ -191,7 +203,7 @@ def allocate(
         Total sample size n.
     population
         N_h per stratum.
-    method, sd, power
+    method, sd, power, cost
         The allocation rule, see :func:`allocation_weights`.
     minimum, maximum
         Bounds per stratum (scalars or arrays); both are capped at N_h.
@@ -238,7 +250,7 @@ def allocate(
             goal, np.zeros(count, np.int64), np.ones(count), unit_low, unit_high
         )
         return _allocate_groups(per_unit, unit, size.astype(np.float64), low, high)
-    weights = allocation_weights(size, method, sd=sd, power=power)
+    weights = allocation_weights(size, method, sd=sd, power=power, cost=cost)
     return _allocate_groups(goal, np.zeros(size.size, np.int64), weights, low, high)
 
 
@@ -250,6 +262,7 @@ def allocate_domains(
     method: AllocationMethod = "proportional",
     sd: ArrayLike | None = None,
     power: float = 0.5,
+    cost: ArrayLike | None = None,
     minimum: ArrayLike = 0,
     maximum: ArrayLike | None = None,
 ) -> NDArray[np.int64]:
@@ -261,7 +274,7 @@ def allocate_domains(
         Sample size wanted for each domain (e.g. each unit, from a margin-of-error rule).
     domain
         Domain code (0 … D-1) of each stratum.
-    population, method, sd, power, minimum, maximum
+    population, method, sd, power, cost, minimum, maximum
         As in :func:`allocate`, applied inside each domain.
 
     Returns
@@ -282,5 +295,5 @@ def allocate_domains(
     need_low = np.bincount(codes, low, wanted.size).astype(np.int64)
     need_high = np.bincount(codes, high, wanted.size).astype(np.int64)
     totals = np.clip(wanted, need_low, need_high)
-    weights = allocation_weights(size, method, sd=sd, power=power)
+    weights = allocation_weights(size, method, sd=sd, power=power, cost=cost)
     return _allocate_groups(totals, codes, weights, low, high)

@@ -80,6 +80,7 @@ def _sizes(
     population: NDArray[np.int64],
     units: NDArray[np.int64] | None,
     sd: ArrayLike | None,
+    cost: ArrayLike | None,
 ) -> NDArray[np.int64]:
     """n_h from the size rule, the allocation and the bounds."""
     alloc, rule = design.allocation, design.size
@@ -88,7 +89,7 @@ def _sizes(
     if isinstance(rule, TotalSize) or per == "population":
         total = rule.n if isinstance(rule, TotalSize) else _population_total(design, population)
         return allocate(
-            total, population, method=alloc.method, sd=sd, power=alloc.power,
+            total, population, method=alloc.method, sd=sd, power=alloc.power, cost=cost,
             minimum=low, maximum=high, units=units,
         )  # fmt: skip
     if per == "unit":
@@ -98,7 +99,7 @@ def _sizes(
         wanted = _rule_size(design, np.bincount(units, population, count).astype(np.int64))
         return allocate_domains(
             wanted, units, population, method=alloc.method, sd=sd, power=alloc.power,
-            minimum=low, maximum=high,
+            cost=cost, minimum=low, maximum=high,
         )  # fmt: skip
     strata = np.arange(population.size, dtype=np.int64)
     wanted = _rule_size(design, population)
@@ -120,6 +121,7 @@ def plan_sample(
     units: ArrayLike | None = None,
     *,
     sd: ArrayLike | None = None,
+    cost: ArrayLike | None = None,
 ) -> SamplePlan:
     """Compute the sample sizes, reserve and expected precision of a design.
 
@@ -135,6 +137,8 @@ def plan_sample(
     sd
         Standard deviation of the study variable per stratum for Neyman or power allocation
         (default :math:`\\sqrt{P(1-P)}` from the assumptions, the same in every stratum).
+    cost
+        Relative cost of an interview per stratum, for optimal (Neyman or power) allocation.
 
     Returns
     -------
@@ -157,7 +161,7 @@ def plan_sample(
     assume = design.assumptions
     if sd is None:
         sd = np.full(size.shape, np.sqrt(assume.proportion * (1.0 - assume.proportion)))
-    n = _sizes(design, size, unit, sd)
+    n = _sizes(design, size, unit, sd, cost)
     reserve = np.ceil(design.selection.reserve_fraction * n - 1e-9).astype(np.int64)
     reserve = np.minimum(reserve, size - n)
     m = n.astype(np.float64) * assume.response_rate

@@ -34,6 +34,10 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      "power"),
     ("unknown method", lambda: allocate(5, [5, 5], method="cube"),  # type: ignore[arg-type]
      AllocationError, "unknown"),
+    ("bad cost", lambda: allocate(5, [5, 5], method="neyman", sd=[1, 1], cost=[1, 0]),
+     AllocationError, "cost"),
+    ("cost with proportional", lambda: allocate(5, [5, 5], cost=[1, 2]), AllocationError,
+     "costs apply"),
     ("crossed bounds", lambda: allocate(5, [5, 5], minimum=3, maximum=2), AllocationError,
      "bounds"),
     ("zero-weight strata needed", lambda: allocate(8, [5, 5], method="neyman", sd=[1.0, 0.0]),

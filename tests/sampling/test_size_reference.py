@@ -165,3 +165,12 @@ def test_lohr_example_3_2_proportional_allocation() -> None:
 def test_lohr_example_3_2_neyman_allocation() -> None:
     sd = np.sqrt([1.1, 0.8, 1.0, 2.0])
     assert allocate(300, AGPOP_REGIONS, method="neyman", sd=sd).tolist() == [101, 18, 126, 55]
+
+
+def test_lohr_example_3_2_optimal_allocation_with_costs() -> None:
+    # Same R Companion code: relcost <- c(1.4, 1.0, 1.0, 1.8);
+    # optalloc <- 300 * (popsize * sqrt(stratvar / relcost)) / sum(...)  → 95, 20, 140, 45
+    # (94.758, 19.958, 140.168, 45.116 before rounding).
+    sd = np.sqrt([1.1, 0.8, 1.0, 2.0])
+    n = allocate(300, AGPOP_REGIONS, method="neyman", sd=sd, cost=[1.4, 1.0, 1.0, 1.8])
+    assert n.tolist() == [95, 20, 140, 45]
