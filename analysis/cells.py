@@ -111,6 +111,11 @@ class Columns(Protocol):
         """Whether :meth:`base_weight` differs from :meth:`denominator`."""
         ...
 
+    @property
+    def indicator(self) -> bool:
+        """Whether every base column is a satisfied share of single-row cells."""
+        ...
+
     def numerator(self, j: int, cells: slice) -> FloatArray:
         """:math:`\\sum w y` of column ``j`` per cell, for a slice of cells."""
         ...
@@ -178,6 +183,11 @@ class CellSums(msgspec.Struct, frozen=True, eq=False):
         """Whether base weights are given."""
         return self.base_weights is not None
 
+    @property
+    def indicator(self) -> bool:
+        """Cell sums are never treated as single-row indicators."""
+        return False
+
     def numerator(self, j: int, cells: slice) -> FloatArray:
         """Column ``j`` of the numerators."""
         out: FloatArray = self.numerators[j, cells]
@@ -217,6 +227,8 @@ class RowColumns(msgspec.Struct, frozen=True, eq=False):
     ----------
     weights
         Row weights.
+    positive
+        ``weights > 0``.
     usable
         Whether each row has a usable value of each column, ``(J, n)``.
     support
@@ -231,6 +243,7 @@ class RowColumns(msgspec.Struct, frozen=True, eq=False):
     """
 
     weights: FloatArray
+    positive: BoolArray
     usable: BoolArray
     support: BoolArray
     values: FloatArray | None = None
@@ -262,6 +275,11 @@ class RowColumns(msgspec.Struct, frozen=True, eq=False):
         """General ratios have a base weight apart from the denominator."""
         return self.denominators is not None
 
+    @property
+    def indicator(self) -> bool:
+        """Shares of usable answers (numerator and denominator are indicators)."""
+        return self.satisfied is not None
+
     def numerator(self, j: int, cells: slice) -> FloatArray:
         """:math:`w y` of column ``j`` (0 where unusable)."""
         w = self.weights[cells]
@@ -283,7 +301,7 @@ class RowColumns(msgspec.Struct, frozen=True, eq=False):
 
     def count(self, j: int, cells: slice) -> FloatArray:
         """1 where column ``j`` is usable and the weight positive."""
-        usable = self.usable[j, cells] & (self.weights[cells] > 0)
+        usable = self.usable[j, cells] & self.positive[cells]
         out: FloatArray = usable.astype(np.float64)
         return out
 
@@ -294,7 +312,7 @@ class RowColumns(msgspec.Struct, frozen=True, eq=False):
 
     def support_count(self, k: int, cells: slice) -> FloatArray:
         """1 where composite ``k`` has a usable item and the weight is positive."""
-        usable = self.support[k, cells] & (self.weights[cells] > 0)
+        usable = self.support[k, cells] & self.positive[cells]
         out: FloatArray = usable.astype(np.float64)
         return out
 
@@ -304,7 +322,7 @@ class RowColumns(msgspec.Struct, frozen=True, eq=False):
         return out
 
 
-def blocks(n: int, size: int = 1 << 15) -> list[slice]:
+def blocks(n: int, size: int = 1 << 16) -> list[slice]:
     """Split ``range(n)`` into slices of ``size`` so that passes stay in cache."""
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 

@@ -60,9 +60,8 @@ class Design(msgspec.Struct, frozen=True, eq=False):
     stratum
         Stratum code of each row (index into ``strata.labels``).
     psu
-        PSU code of each row, numbered ``0 .. P-1`` in stratum order, so that sorting by
-        PSU code also sorts by stratum. PSU labels are read within their stratum (like R
-        ``svydesign(nest = TRUE)``).
+        PSU code of each row, ``0 .. P-1``. PSU labels are read within their stratum
+        (like R ``svydesign(nest = TRUE)``).
     psu_stratum
         Stratum code of each PSU.
     strata
@@ -140,11 +139,7 @@ def _check_length(name: str, values: ArrayLike, n: int) -> ArrayLike:
 
 def _psu_codes(stratum: IntArray, psu: ArrayLike | None, n: int) -> IntArray:
     if psu is None:
-        # Each row its own PSU; number them in stratum order (stable).
-        order = np.argsort(stratum, kind="stable")
-        codes = np.empty(n, dtype=np.int64)
-        codes[order] = np.arange(n, dtype=np.int64)
-        return codes
+        return np.arange(n, dtype=np.int64)
     label_codes, _ = factorise(psu)
     key = stratum * (int(label_codes.max()) + 1) + label_codes
     codes, _ = factorise(key)

@@ -53,6 +53,7 @@ def _problem(
     share = statistic == "share"
     rows = RowColumns(
         weights=design.weights,
+        positive=design.weights > 0,
         usable=np.array(usable).reshape(len(names), design.n),
         support=np.zeros((0, design.n), dtype=bool),
         values=None if share else np.array(y).reshape(len(names), design.n),

@@ -150,23 +150,27 @@ def tree_from_instrument(instrument: Instrument) -> tuple[IndexTree, tuple[ItemS
     return IndexTree(root=index.root, nodes=nodes), tuple(items)
 
 
-def _codes_matrix(codes: ArrayLike, n_items: int) -> NDArray[np.generic]:
+def _member(block: NDArray[np.integer], codes: Collection[int]) -> BoolArray:
+    # A few equality tests on small integer codes beat np.isin and lookup tables.
+    found = np.zeros(block.shape, dtype=bool)
+    for code in codes:
+        found |= block == code
+    return found
+
+
+def _integer_codes(codes: ArrayLike, n_items: int) -> tuple[NDArray[np.integer], BoolArray | None]:
     array = np.asarray(codes)
     if array.ndim != 2 or array.shape[1] != n_items:
         raise DesignError(f"codes: expected shape (n, {n_items}), got {array.shape}")
-    if array.dtype.kind not in "iuf":
+    if array.dtype.kind in "iu":
+        return np.ascontiguousarray(array.T), None
+    if array.dtype.kind != "f":
         raise DesignError("codes: non-numeric answer codes")
-    return array
-
-
-def _lookup(column: NDArray[np.generic], codes: Collection[int], top: int) -> BoolArray:
-    if top >= 0:
-        # A lookup table beats np.isin on small non-negative codes.
-        table = np.zeros(top + 1, dtype=bool)
-        table[[c for c in codes if 0 <= c <= top]] = True
-        found: BoolArray = table[column]
-        return found
-    return np.isin(column, np.asarray(list(codes)))
+    answered = ~np.isnan(array)
+    filled = np.where(answered, array, 0.0)
+    if np.any(filled != np.round(filled)) or np.any(np.isinf(filled)):
+        raise DesignError("codes: answer codes must be whole numbers or NaN")
+    return np.ascontiguousarray(filled.T).astype(np.int64), np.ascontiguousarray(answered.T)
 
 
 def score_items(
@@ -178,7 +182,7 @@ def score_items(
     ----------
     codes
         Answer codes, shape ``(n, J)`` in the order of ``items``; NaN (float arrays) or a
-        code in ``missing`` means no answer.
+        code in ``missing`` means no answer. Small integer types (``int8``) are fastest.
     items
         Scoring of each column.
     missing
@@ -189,24 +193,20 @@ def score_items(
     satisfied, usable
         Boolean arrays of shape ``(J, n)``; ``satisfied`` implies ``usable``.
     """
-    array = _codes_matrix(codes, len(items))
-    satisfied = np.empty((len(items), array.shape[0]), dtype=bool)
-    usable = np.empty_like(satisfied)
-    if array.dtype.kind == "f":
-        answered = ~np.isnan(array)
-        filled = np.where(answered, array, 0.0)
-        if np.any(filled != np.round(filled)) or np.any(np.isinf(filled)):
-            raise DesignError("codes: answer codes must be whole numbers or NaN")
-        array = filled.astype(np.int64)
-    else:
-        answered = np.ones(array.shape, dtype=bool)
-    small = array.size > 0 and int(array.min()) >= 0 and int(array.max()) < 1024
-    top = int(array.max()) if small else -1
+    block, answered = _integer_codes(codes, len(items))
+    satisfied = np.empty(block.shape, dtype=bool)
+    usable = np.empty(block.shape, dtype=bool)
+    groups: dict[tuple[tuple[int, ...], frozenset[int]], list[int]] = {}
     for j, item in enumerate(items):
-        column = array[:, j]
-        skip = set(item.not_applicable) | set(missing)
-        usable[j] = answered[:, j] & ~_lookup(column, skip, top) if skip else answered[:, j]
-        satisfied[j] = usable[j] & _lookup(column, item.satisfied, top)
+        skip = frozenset(item.not_applicable) | frozenset(missing)
+        groups.setdefault((tuple(sorted(set(item.satisfied) - skip)), skip), []).append(j)
+    for (good, skip), rows in groups.items():
+        part = block if len(rows) == block.shape[0] else block[rows]
+        use = ~_member(part, skip)
+        if answered is not None:
+            use &= answered if len(rows) == block.shape[0] else answered[rows]
+        usable[rows] = use
+        satisfied[rows] = _member(part, good) & use
     return satisfied, usable
 
 
@@ -300,7 +300,9 @@ def index_problem(
     names = tuple(item.code for item in items) + tuple(c.name for c in composites)
     statistics: list[Statistic] = ["share"] * len(items)
     statistics.extend(c.statistic for c in composites)
-    rows = RowColumns(weights=weights, usable=usable, support=support, satisfied=satisfied)
+    rows = RowColumns(
+        weights=weights, positive=weights > 0, usable=usable, support=support, satisfied=satisfied
+    )
     return Problem(
         names=names,
         statistics=tuple(statistics),

@@ -335,6 +335,10 @@ def second_pass(
     )
     slope = lin.ratio * inverse
     parents = _parents(lin)
+    closed = columns.indicator
+    if srs is not None and closed:
+        # Indicators y <= x: sum w (y - R x)^2 / X^2 = R (1 - R) / X, no pass needed.
+        srs[: lin.n_base] = lin.ratio * (1.0 - lin.ratio) * inverse
     for cells in blocks(domain.shape[0]):
         dom = domain[cells]
         gid = None if group_id is None else group_id[cells]
@@ -348,7 +352,7 @@ def second_pass(
             if squares is not None and centre is not None and gid is not None:
                 dev = z - centre[e][gid]
                 squares[e] += sum_by(gid, dev * dev, g)
-            if srs is not None:
+            if srs is not None and not (closed and e < lin.n_base):
                 srs[e] += sum_by(dom, z_srs * z_srs * inv_w, d)
     return SecondPass(squares=squares, srs=srs)
 
