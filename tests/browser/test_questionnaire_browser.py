@@ -16,8 +16,14 @@ from sqlalchemy import select
 
 from instruments import Instrument, content_hash, load_bundled
 from survey_service.db.engine import make_sync_engine
-from survey_service.db.models import Answer, InstrumentVersion, Response, ResponseDraft
-from survey_service.security import new_token
+from survey_service.db.models import (
+    Answer,
+    InstrumentVersion,
+    Response,
+    ResponseDraft,
+    SampleMember,
+)
+from survey_service.security import hash_token, new_token
 from tests.browser.conftest import LiveServer
 from tests.seed import COMMUNE_CODE, COMMUNE_NAME, seed_invitations, seed_small_city
 
@@ -110,6 +116,15 @@ class Respondent:
             return self.text(question.text), [(p.value, self.text(p.label)) for p in scale.points]
         return self.text(question.text), [(o.value, self.text(o.label)) for o in question.options]
 
+    def _chosen(self, text: str) -> list[int]:
+        """The values checked in the question called ``text``, as the page has them."""
+        group = self.page.get_by_role("group", name=text)
+        _expect(group).to_be_visible()
+        values: list[int] = group.locator("input:checked").evaluate_all(
+            "inputs => inputs.map(input => Number(input.value))"
+        )
+        return sorted(values)
+
     def answer(self, code: str, answer: list[int] | str) -> None:
         """Click the labels of the chosen answers (or type the text) and see them taken."""
         text, choices = self._question(code)
@@ -122,12 +137,7 @@ class Respondent:
         labels = dict(choices)
         for value in answer:
             group.get_by_text(labels[value], exact=True).click()
-        for value, label in choices:
-            control = group.get_by_label(label, exact=True)
-            if value in answer:
-                _expect(control).to_be_checked()
-            else:
-                _expect(control).not_to_be_checked()
+        assert self._chosen(text) == sorted(answer), code
 
     def answer_all(self, answers: Mapping[str, list[int] | str]) -> None:
         for code, answer in answers.items():
@@ -136,17 +146,28 @@ class Respondent:
     def sees_answered(self, answers: Mapping[str, list[int] | str]) -> None:
         """The page shows these answers already given (a resumed or revisited page)."""
         for code, answer in answers.items():
-            text, choices = self._question(code)
+            text, _ = self._question(code)
             if isinstance(answer, str):
                 _expect(self.page.get_by_label(text, exact=True)).to_have_value(answer)
-                continue
-            group = self.page.get_by_role("group", name=text)
-            for value, label in choices:
-                control = group.get_by_label(label, exact=True)
-                if value in answer:
-                    _expect(control).to_be_checked()
-                else:
-                    _expect(control).not_to_be_checked()
+            else:
+                assert self._chosen(text) == sorted(answer), code
+
+    def tick(self, answers: Mapping[str, list[int] | str]) -> None:
+        """Answer the page in one go, without looking (for getting through quickly)."""
+        self.page.evaluate(
+            """answers => {
+                for (const [code, answer] of Object.entries(answers)) {
+                    if (typeof answer === "string") {
+                        document.querySelector(`textarea[name="${code}"]`).value = answer;
+                        continue;
+                    }
+                    for (const value of answer) {
+                        document.querySelector(`input[name="${code}"][value="${value}"]`).click();
+                    }
+                }
+            }""",
+            answers,
+        )
 
     def press(self, button: str) -> None:
         """Press a button by its visible name and wait for the page it leads to."""
@@ -234,6 +255,19 @@ def _stored(url: str) -> list[tuple[Response, dict[tuple[str, int | None], tuple
             return found
     finally:
         engine.dispose()
+
+
+def _sample_member_id(url: str, token: str) -> int:
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = conn.scalar(
+                select(SampleMember.id).where(SampleMember.token_hash == hash_token(token))
+            )
+    finally:
+        engine.dispose()
+    assert found is not None
+    return int(found)
 
 
 def _version_hash(url: str, version_id: int) -> str:
@@ -354,7 +388,7 @@ def test_sipas_by_invitation_in_vietnamese_with_feedback_skip(
     ((response, answers),) = _stored(url)
     assert response.mode == "invitation"
     assert response.probability_sample is True
-    assert response.sample_member_id is not None
+    assert response.sample_member_id == _sample_member_id(url, token)
     assert response.language == "vi"
     assert response.finished is True
     assert response.content_hash == _version_hash(url, response.instrument_version_id)
@@ -364,7 +398,6 @@ def test_sipas_by_invitation_in_vietnamese_with_feedback_skip(
     # The link answers once: opening it again says so, in the respondent's language.
     page.goto(fx_server.url(f"/t/{token}"))
     _expect(page.get_by_role("heading", level=1)).to_have_text("Phiếu đã được trả lời")
-    person.axe("token-used")
 
 
 def test_short_form_by_open_link_in_english(
@@ -400,7 +433,6 @@ def test_short_form_by_open_link_in_english(
     _expect(page.get_by_role("heading", level=1)).to_have_text("Thank you!")
     _expect(page.get_by_text("Your answers have been recorded.")).to_be_visible()
     assert page.url.endswith(f"/thanks?u={COMMUNE_CODE}&lang=en")
-    person.axe("thanks-en")
 
     ((response, answers),) = _stored(url)
     assert response.mode == "open_link"
@@ -440,7 +472,6 @@ def test_half_filled_sipas_is_resumed_in_a_fresh_browser(
     person.sees_answered(half)
     unanswered = [k for k in _page_answers(SIPAS, 1, SIPAS_ANSWERS) if k not in half]
     person.sees_answered({code: [] for code in unanswered})
-    person.axe("sipas-2-resumed")
     person.press("Quay lại")
     person.sees_page(1, 6, _titles(SIPAS, "access"))
     person.sees_answered(_page_answers(SIPAS, 0, SIPAS_ANSWERS))
@@ -464,20 +495,72 @@ def test_half_filled_sipas_is_resumed_in_a_fresh_browser(
     assert stored == _expected_rows(SIPAS, answers)
 
 
-def test_token_error_pages_are_accessible(
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "bug: answers given on the feedback page travel on as hidden fields after the "
+        "respondent goes back and says 'Không'; the last page then refuses them as not "
+        "relevant and the respondent can never submit"
+    ),
+)
+def test_feedback_answers_dropped_when_feedback_changes_to_no(
     fx_server: LiveServer, fx_page: Page, fx_respondent: Callable[..., Respondent]
 ) -> None:
-    seed_small_city(fx_server.database_url)
+    url = fx_server.database_url
+    seed_small_city(url)
+    (token,) = seed_invitations(url, 1)
     person = fx_respondent(fx_page, SIPAS, "vi")
-    cases = [
-        ("not-a-token", 400, "Đường liên kết không đúng", "vi"),
-        (new_token(), 404, "Không tìm thấy phiếu khảo sát", "vi"),
-        (new_token() + "?lang=en", 404, "Survey not found", "en"),
-    ]
-    for path, status, title, lang in cases:
-        reply = fx_page.goto(fx_server.url(f"/t/{path}"))
-        assert reply is not None
-        assert reply.status == status
-        _expect(fx_page.locator("html")).to_have_attribute("lang", lang)
-        _expect(fx_page.get_by_role("heading", level=1)).to_have_text(title)
-        person.axe(f"token-{status}-{lang}", screenshot=status == 400)
+    fx_page.goto(fx_server.url(f"/t/{token}"))
+    for index in range(3):
+        person.tick(_page_answers(SIPAS, index, SIPAS_ANSWERS))
+        person.press("Tiếp tục")
+    person.tick({**_page_answers(SIPAS, 3, SIPAS_ANSWERS), "gave_feedback": [1]})
+    person.press("Tiếp tục")
+    person.sees_page(5, 7, _titles(SIPAS, "feedback"))
+    person.answer_all(FEEDBACK_ANSWERS)  # answered, then thought better of "Có"
+    person.press("Quay lại")
+    person.answer("gave_feedback", [2])
+    person.press("Tiếp tục")
+    person.sees_page(5, 6, [])
+    person.tick(_page_answers(SIPAS, 5, SIPAS_ANSWERS))
+    person.press("Tiếp tục")
+    person.tick(_page_answers(SIPAS, 6, SIPAS_ANSWERS))
+    person.press("Gửi ý kiến")
+    alerts = fx_page.get_by_role("alert")
+    assert alerts.count() == 0, alerts.all_inner_texts()
+    _expect(fx_page.get_by_role("heading", level=1)).to_have_text("Xin cảm ơn Ông/Bà!")
+    ((_, answers),) = _stored(url)
+    assert answers == _expected_rows(SIPAS, {**SIPAS_ANSWERS, "gave_feedback": [2]})
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "title", "lang"),
+    [
+        pytest.param("malformed", 400, "Đường liên kết không đúng", "vi", id="malformed"),
+        pytest.param("unknown", 404, "Survey not found", "en", id="unknown"),
+        pytest.param("expired", 410, "Phiếu khảo sát đã hết hạn", "vi", id="expired"),
+    ],
+)
+def test_token_error_pages_say_what_happened_accessibly(
+    fx_server: LiveServer,
+    fx_page: Page,
+    fx_respondent: Callable[..., Respondent],
+    case: str,
+    status: int,
+    title: str,
+    lang: str,
+) -> None:
+    seed_small_city(fx_server.database_url)
+    token = {
+        "malformed": "not-a-token",
+        "unknown": new_token(),
+        "expired": seed_invitations(fx_server.database_url, 1, expires_in_days=-1)[0],
+    }[case]
+    reply = fx_page.goto(fx_server.url(f"/t/{token}?lang={lang}"))
+    assert reply is not None
+    assert reply.status == status
+    _expect(fx_page.locator("html")).to_have_attribute("lang", lang)
+    _expect(fx_page.get_by_role("heading", level=1)).to_have_text(title)
+    assert fx_page.locator("form").count() == 0
+    fx_respondent(fx_page, SIPAS, lang).axe(f"token-{case}", screenshot=case == "malformed")
