@@ -14,6 +14,7 @@ from analysis.errors import (
     EmptyDomainError,
     LonelyPsuError,
     ModelError,
+    OptionsError,
     ReplicationError,
 )
 from analysis.estimators import estimate_means, estimate_ratios, estimate_shares, estimate_totals
@@ -30,7 +31,7 @@ from analysis.intervals import CiMethod
 from analysis.linearisation import Statistic
 from analysis.options import EstimationOptions, VarianceMethod
 from analysis.reliability import Flag, Reliability, reliability_flags
-from analysis.results import Estimate
+from analysis.results import Estimate, find_estimate
 from analysis.sufficient import (
     SufficientStatistics,
     estimate_indices_from_sums,
@@ -53,6 +54,7 @@ __all__ = [
     "LonelyPsuError",
     "LonelyPsuRule",
     "ModelError",
+    "OptionsError",
     "Reliability",
     "ReplicationError",
     "Statistic",
@@ -65,6 +67,7 @@ __all__ = [
     "estimate_ratios",
     "estimate_shares",
     "estimate_totals",
+    "find_estimate",
     "index_statistics",
     "make_design",
     "make_index_tree",

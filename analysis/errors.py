@@ -6,6 +6,7 @@
     ├── DesignError               inconsistent design or data (lengths, negative weights, NaN)
     │   └── LonelyPsuError        a stratum with one PSU under the ``"fail"`` rule
     ├── EmptyDomainError          an estimate was asked for where there is no data
+    ├── OptionsError              options that cannot apply (level, interval method)
     ├── ModelError                a model cannot be fitted (too few areas, singular design)
     └── ReplicationError          a replicate method cannot be applied to this design
 
@@ -24,6 +25,7 @@ __all__ = [
     "EmptyDomainError",
     "LonelyPsuError",
     "ModelError",
+    "OptionsError",
     "ReplicationError",
 ]
 
@@ -55,6 +57,10 @@ class LonelyPsuError(DesignError):
 
 class EmptyDomainError(AnalysisError):
     """There is no respondent with a positive weight behind a requested estimate."""
+
+
+class OptionsError(AnalysisError, ValueError):
+    """Options that cannot apply to the estimates asked for."""
 
 
 class ModelError(AnalysisError):

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from analysis.cells import Columns, Layout, RowColumns, aggregate, cells_of_rows
 from analysis.design import Design, Strata, factorise
-from analysis.errors import AnalysisError, DesignError, ReplicationError
+from analysis.errors import DesignError, EmptyDomainError, OptionsError, ReplicationError
 from analysis.linearisation import Composite, Linearised, Statistic, second_pass, summarise
 from analysis.options import EstimationOptions
 from analysis.replication import jackknife_variance
@@ -76,7 +76,7 @@ def domain_codes(domain: ArrayLike | None, n: int) -> tuple[IntArray, tuple[str 
 def check_options(options: EstimationOptions, strata: Strata) -> None:
     """Reject options that cannot apply (level outside (0, 1), JK1 with strata)."""
     if not 0.0 < options.level < 1.0:
-        raise AnalysisError(f"level must lie in (0, 1), got {options.level}")
+        raise OptionsError(f"level must lie in (0, 1), got {options.level}")
     if options.variance == "jk1" and len(strata.labels) > 1:
         raise ReplicationError("JK1 is for unstratified designs; use variance='jkn'")
 
@@ -87,6 +87,7 @@ def run_passes(
     strata: Strata,
     lin: Linearised,
     options: EstimationOptions,
+    domains: tuple[str | None, ...],
 ) -> tuple[FloatArray, FloatArray | None]:
     """Variance of every estimate and, for single-row cells, the SRS sums :math:`Q`.
 
@@ -96,7 +97,7 @@ def run_passes(
         Arrays of shape ``(E, D)``; ``q`` is ``None`` unless cells are single rows.
     """
     taylor = options.variance == "taylor"
-    design = group_design(layout, strata, options.lonely_psu)
+    design = group_design(layout, strata, options.lonely_psu, domains)
     passes = second_pass(
         columns,
         layout.domain,
@@ -147,7 +148,12 @@ def finish(
         n_eff=n_eff,
         defined=lin.defined & (lin.n > 0),
     )
-    return build_estimates(arrays, options)
+    results = build_estimates(arrays, options)
+    if not results:
+        raise EmptyDomainError(
+            "nothing to estimate: no respondent has a positive weight and a usable answer"
+        )
+    return results
 
 
 def _row_srs(rows: RowColumns, domain: IntArray, lin: Linearised) -> FloatArray:
@@ -188,7 +194,7 @@ def estimate_problem(
     if cell_of_row is not None:
         columns = aggregate(problem.rows, cell_of_row, layout.n_cells)
     lin = summarise(columns, layout, problem.totals, problem.composites)
-    variance, q = run_passes(columns, layout, design.strata, lin, options)
+    variance, q = run_passes(columns, layout, design.strata, lin, options, labels)
     if q is None:
         q = _row_srs(problem.rows, codes, lin)
     return finish(lin, variance, q, problem.names, problem.statistics, labels, options)

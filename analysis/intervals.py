@@ -61,7 +61,10 @@ def _wilson(p: FloatArray, m: FloatArray, t: FloatArray) -> tuple[FloatArray, Fl
     denominator = 1.0 + t2 / m
     centre = (p + t2 / (2.0 * m)) / denominator
     half = t / denominator * np.sqrt(p * (1.0 - p) / m + t2 / (4.0 * m * m))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # At p = 0 (p = 1) the lower (upper) limit is exactly 0 (1); rounding would miss it.
+    low = np.where(p <= 0.0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(p >= 1.0, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def _korn_graubard(

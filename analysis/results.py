@@ -6,7 +6,7 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.errors import AnalysisError
+from analysis.errors import EmptyDomainError, OptionsError
 from analysis.intervals import CiMethod, bounded_interval, t_quantile, wald_interval
 from analysis.linearisation import Statistic
 from analysis.options import EstimationOptions, VarianceMethod
@@ -18,6 +18,7 @@ __all__ = [
     "Flag",
     "build_estimates",
     "design_effect",
+    "find_estimate",
     "snap_variance",
 ]
 
@@ -187,7 +188,7 @@ def _ci_for(
 ) -> tuple[FloatArray, FloatArray, list[CiMethod]]:
     if not bounded:
         if method not in (None, "wald"):
-            raise AnalysisError(f"ci {method!r} applies to shares and indices; use 'wald'")
+            raise OptionsError(f"ci {method!r} applies to shares and indices; use 'wald'")
         low, high = wald_interval(est, se, t_quantile(level, df))
         return low, high, ["wald"] * est.size
     chosen: CiMethod = method or "logit"
@@ -261,4 +262,22 @@ def build_estimates(arrays: EstimateArrays, options: EstimationOptions) -> list[
             flags,
             reasons,
         )
+    )
+
+
+def find_estimate(results: list[Estimate], variable: str, domain: str | None = None) -> Estimate:
+    """Return the estimate of ``variable`` in ``domain`` from a list of results.
+
+    Raises
+    ------
+    EmptyDomainError
+        When there is none: no respondent of the domain has a positive weight and a usable
+        answer, so the estimate is undefined and was left out of the results.
+    """
+    for estimate in results:
+        if estimate.variable == variable and estimate.domain == domain:
+            return estimate
+    raise EmptyDomainError(
+        f"no estimate of {variable!r} in domain {domain!r}: no respondent with a positive "
+        "weight and a usable answer"
     )

@@ -237,6 +237,6 @@ def estimate_indices_from_sums(
     )
     assert layout.n_cells == n
     lin = summarise(columns, layout, template.totals, template.composites)
-    variance, _ = run_passes(columns, layout, stats.strata, lin, options)
+    variance, _ = run_passes(columns, layout, stats.strata, lin, options, stats.domains)
     srs = srs_from_gram(lin, stats.gram)
     return finish(lin, variance, srs, template.names, template.statistics, stats.domains, options)

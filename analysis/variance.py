@@ -48,6 +48,8 @@ class GroupDesign(msgspec.Struct, frozen=True, eq=False):
         Whether the group's stratum has one PSU and is not a census.
     padding
         :math:`n_h - m_g`, the PSUs of the stratum without cells in the group.
+    domains
+        Domain labels, for error messages.
     """
 
     layout: Layout
@@ -58,9 +60,12 @@ class GroupDesign(msgspec.Struct, frozen=True, eq=False):
     scale: FloatArray
     lonely: BoolArray
     padding: FloatArray
+    domains: tuple[str | None, ...]
 
 
-def group_design(layout: Layout, strata: Strata, rule: LonelyPsuRule) -> GroupDesign:
+def group_design(
+    layout: Layout, strata: Strata, rule: LonelyPsuRule, domains: tuple[str | None, ...]
+) -> GroupDesign:
     """Precompute the per-group design quantities of :func:`column_variance`."""
     nh = strata.n_psu[layout.group_stratum].astype(np.float64)
     fpc = strata.fpc[layout.group_stratum]
@@ -75,6 +80,7 @@ def group_design(layout: Layout, strata: Strata, rule: LonelyPsuRule) -> GroupDe
         scale=scale,
         lonely=(nh == 1) & (fpc >= _CENSUS),
         padding=nh - layout.group_size,
+        domains=domains,
     )
 
 
@@ -98,9 +104,10 @@ def _lonely(
         n_lonely = sum_by(layout.group_domain, lonely, d)
         bad = (n_present > 0) & (n_present == n_lonely)
         if bad.any():
+            label = design.domains[int(np.flatnonzero(bad)[0])]
             raise DesignError(
-                "lonely_psu='average': every stratum of a domain has a single PSU "
-                f"(domain code {int(np.flatnonzero(bad)[0])})"
+                f"lonely_psu='average': every stratum of domain {label!r} has a single PSU; "
+                "use 'adjust' or 'certainty'"
             )
         factor: FloatArray = np.divide(
             n_present, n_present - n_lonely, out=np.ones(d), where=n_present > n_lonely
