@@ -6,6 +6,12 @@ shares (:func:`estimate_means`, ...) or the whole index tree of an instrument
 standard error, interval, design effect, effective sample size and reliability flag.
 """
 
+from analysis.comparisons import (
+    Comparison,
+    compare_indices_with_population,
+    compare_means_with_population,
+    compare_periods,
+)
 from analysis.design import Design, LonelyPsuRule, Strata, make_design, make_strata
 from analysis.errors import (
     AnalysisError,
@@ -29,6 +35,7 @@ from analysis.indices import (
 )
 from analysis.intervals import CiMethod
 from analysis.linearisation import Statistic
+from analysis.multiplicity import Adjustment, adjust_p_values
 from analysis.options import EstimationOptions, VarianceMethod
 from analysis.reliability import Flag, Reliability, reliability_flags
 from analysis.results import Estimate, find_estimate
@@ -39,9 +46,11 @@ from analysis.sufficient import (
 )
 
 __all__ = [
+    "Adjustment",
     "AnalysisError",
     "AnalysisWarning",
     "CiMethod",
+    "Comparison",
     "Design",
     "DesignError",
     "EmptyDomainError",
@@ -61,6 +70,10 @@ __all__ = [
     "Strata",
     "SufficientStatistics",
     "VarianceMethod",
+    "adjust_p_values",
+    "compare_indices_with_population",
+    "compare_means_with_population",
+    "compare_periods",
     "estimate_indices",
     "estimate_indices_from_sums",
     "estimate_means",

@@ -8,6 +8,8 @@ flags (:mod:`analysis.results`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -28,11 +30,14 @@ from analysis.results import (
 from analysis.variance import column_variance, group_design
 
 __all__ = [
+    "Prepared",
     "Problem",
     "check_options",
+    "complete",
     "domain_codes",
     "estimate_problem",
     "finish",
+    "prepare",
     "run_passes",
 ]
 
@@ -88,8 +93,11 @@ def run_passes(
     lin: Linearised,
     options: EstimationOptions,
     domains: tuple[str | None, ...],
+    visit: Callable[[int, slice, FloatArray], None] | None = None,
 ) -> tuple[FloatArray, FloatArray | None]:
     """Variance of every estimate and, for single-row cells, the SRS sums :math:`Q`.
+
+    ``visit`` is passed to :func:`analysis.linearisation.second_pass`.
 
     Returns
     -------
@@ -105,6 +113,7 @@ def run_passes(
         lin.group_total / design.n_psu,
         lin,
         columns.single_row,
+        visit,
     )
     if passes.squares is not None:
         variance = np.array(
@@ -162,6 +171,57 @@ def _row_srs(rows: RowColumns, domain: IntArray, lin: Linearised) -> FloatArray:
     return srs
 
 
+class Prepared(msgspec.Struct, frozen=True, eq=False):
+    """The first pass of an in-memory estimation.
+
+    Attributes
+    ----------
+    columns
+        Cell values (the rows themselves, or their sums per cell).
+    layout
+        Cell layout.
+    lin
+        Estimates, counts and group totals.
+    codes, labels
+        Domain code of each row and the domain labels.
+    """
+
+    columns: Columns
+    layout: Layout
+    lin: Linearised
+    codes: IntArray
+    labels: tuple[str | None, ...]
+
+
+def prepare(problem: Problem, design: Design, domain: ArrayLike | None) -> Prepared:
+    """Form the cells and run the first pass."""
+    codes, labels = domain_codes(domain, design.n)
+    cell_of_row, layout = cells_of_rows(
+        codes, design.psu, design.psu_stratum, len(labels), len(design.strata.labels)
+    )
+    columns: Columns = problem.rows
+    if cell_of_row is not None:
+        columns = aggregate(problem.rows, cell_of_row, layout.n_cells)
+    lin = summarise(columns, layout, problem.totals, problem.composites)
+    return Prepared(columns=columns, layout=layout, lin=lin, codes=codes, labels=labels)
+
+
+def complete(
+    problem: Problem,
+    design: Design,
+    prepared: Prepared,
+    options: EstimationOptions,
+    visit: Callable[[int, slice, FloatArray], None] | None = None,
+) -> tuple[list[Estimate], FloatArray]:
+    """Run the second pass and build the results; also return the variance array."""
+    p = prepared
+    variance, q = run_passes(p.columns, p.layout, design.strata, p.lin, options, p.labels, visit)
+    if q is None:
+        q = _row_srs(problem.rows, p.codes, p.lin)
+    results = finish(p.lin, variance, q, problem.names, problem.statistics, p.labels, options)
+    return results, variance
+
+
 def estimate_problem(
     problem: Problem,
     design: Design,
@@ -186,15 +246,5 @@ def estimate_problem(
     list of Estimate
     """
     check_options(options, design.strata)
-    codes, labels = domain_codes(domain, design.n)
-    cell_of_row, layout = cells_of_rows(
-        codes, design.psu, design.psu_stratum, len(labels), len(design.strata.labels)
-    )
-    columns: Columns = problem.rows
-    if cell_of_row is not None:
-        columns = aggregate(problem.rows, cell_of_row, layout.n_cells)
-    lin = summarise(columns, layout, problem.totals, problem.composites)
-    variance, q = run_passes(columns, layout, design.strata, lin, options, labels)
-    if q is None:
-        q = _row_srs(problem.rows, codes, lin)
-    return finish(lin, variance, q, problem.names, problem.statistics, labels, options)
+    results, _ = complete(problem, design, prepare(problem, design, domain), options)
+    return results

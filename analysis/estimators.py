@@ -21,7 +21,13 @@ from analysis.linearisation import Statistic
 from analysis.options import EstimationOptions
 from analysis.results import Estimate
 
-__all__ = ["estimate_means", "estimate_ratios", "estimate_shares", "estimate_totals"]
+__all__ = [
+    "estimate_means",
+    "estimate_ratios",
+    "estimate_shares",
+    "estimate_totals",
+    "numeric_problem",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -68,7 +74,9 @@ def _problem(
     )
 
 
-def _numeric(variables: Mapping[str, ArrayLike], design: Design, statistic: Statistic) -> Problem:
+def numeric_problem(
+    variables: Mapping[str, ArrayLike], design: Design, statistic: Statistic
+) -> Problem:
     columns = {k: _column(k, v, design.n) for k, v in variables.items()}
     return _problem(
         list(columns),
@@ -114,7 +122,7 @@ def estimate_means(
     .. [1] Särndal, C.-E., Swensson, B. and Wretman, J. (1992). *Model Assisted Survey
        Sampling*. Springer, §5.5-5.8.
     """
-    return estimate_problem(_numeric(variables, design, "mean"), design, domain, options)
+    return estimate_problem(numeric_problem(variables, design, "mean"), design, domain, options)
 
 
 def estimate_totals(
@@ -131,7 +139,7 @@ def estimate_totals(
     :math:`\\hat Y_d = \\sum_{k \\in d} w_k y_k`; its influence is :math:`w_k y_k` in the
     domain and 0 outside it. Parameters and returns are those of :func:`estimate_means`.
     """
-    return estimate_problem(_numeric(variables, design, "total"), design, domain, options)
+    return estimate_problem(numeric_problem(variables, design, "total"), design, domain, options)
 
 
 def estimate_ratios(

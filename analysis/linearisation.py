@@ -13,6 +13,7 @@ the design effect, so that no array as large as the answer matrix is ever built.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import msgspec
@@ -287,6 +288,7 @@ def second_pass(
     centre: FloatArray | None,
     lin: Linearised,
     want_srs: bool,
+    visit: Callable[[int, slice, FloatArray], None] | None = None,
 ) -> SecondPass:
     """Second pass over cells (or rows): centred sums of squares and SRS sums.
 
@@ -304,6 +306,9 @@ def second_pass(
         The first pass.
     want_srs
         Whether to form the SRS sums (cells must then be single rows).
+    visit
+        Called as ``visit(e, cells, z)`` with the influence values of estimate ``e`` on a
+        block of cells (comparisons use it for covariances).
 
     Returns
     -------
@@ -349,6 +354,8 @@ def second_pass(
             z, z_srs = _influence(columns, lin, e, cells, dom, inverse, slope, acc)
             for k, t in parents[e]:
                 acc[k] += lin.coefficients[k][t][dom] * z
+            if visit is not None:
+                visit(e, cells, z)
             if squares is not None and centre is not None and gid is not None:
                 dev = z - centre[e][gid]
                 squares[e] += sum_by(gid, dev * dev, g)

@@ -16,7 +16,7 @@ from analysis.cells import Layout, sum_by
 from analysis.design import LonelyPsuRule, Strata
 from analysis.errors import DesignError, LonelyPsuError
 
-__all__ = ["GroupDesign", "column_variance", "group_design"]
+__all__ = ["GroupDesign", "column_covariance", "column_variance", "group_design"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -84,35 +84,46 @@ def group_design(
     )
 
 
+def _deviation(design: GroupDesign, total: FloatArray, lonely: BoolArray) -> FloatArray:
+    # The lonely PSU's total about the grand mean of all PSU totals of the estimate (zero
+    # for the influence of a mean, ratio or index, whose sum is zero).
+    layout = design.layout
+    grand = sum_by(layout.group_domain, total, layout.n_domains) / design.strata.total_psu
+    deviation: FloatArray = total[lonely] - grand[layout.group_domain[lonely]]
+    return deviation
+
+
+def _average_factor(design: GroupDesign, present: BoolArray, lonely: BoolArray) -> FloatArray:
+    layout, d = design.layout, design.layout.n_domains
+    n_present = sum_by(layout.group_domain, present, d)
+    n_lonely = sum_by(layout.group_domain, lonely, d)
+    bad = (n_present > 0) & (n_present == n_lonely)
+    if bad.any():
+        label = design.domains[int(np.flatnonzero(bad)[0])]
+        raise DesignError(
+            f"lonely_psu='average': every stratum of domain {label!r} has a single PSU; "
+            "use 'adjust' or 'certainty'"
+        )
+    factor: FloatArray = np.divide(
+        n_present, n_present - n_lonely, out=np.ones(d), where=n_present > n_lonely
+    )
+    return factor
+
+
 def _lonely(
-    design: GroupDesign, contrib: FloatArray, s1: FloatArray, present: BoolArray
+    design: GroupDesign,
+    contrib: FloatArray,
+    totals: tuple[FloatArray, FloatArray],
+    present: BoolArray,
 ) -> float | FloatArray:
     layout, lonely = design.layout, design.lonely & present
     if design.rule == "fail":
         raise LonelyPsuError(design.strata.labels[int(layout.group_stratum[lonely][0])])
     if design.rule == "adjust":
-        # Centre the lonely PSU at the grand mean of all PSU totals of the estimate (zero
-        # for the influence of a mean, ratio or index, whose sum is zero).
-        grand = sum_by(layout.group_domain, s1, layout.n_domains)
-        grand /= design.strata.total_psu
-        dev = s1[lonely] - grand[layout.group_domain[lonely]]
-        contrib[lonely] = design.fpc[lonely] * dev * dev
-        return 1.0
+        first, second = (_deviation(design, t, lonely) for t in totals)
+        contrib[lonely] = design.fpc[lonely] * first * second
     if design.rule == "average":
-        d = layout.n_domains
-        n_present = sum_by(layout.group_domain, present, d)
-        n_lonely = sum_by(layout.group_domain, lonely, d)
-        bad = (n_present > 0) & (n_present == n_lonely)
-        if bad.any():
-            label = design.domains[int(np.flatnonzero(bad)[0])]
-            raise DesignError(
-                f"lonely_psu='average': every stratum of domain {label!r} has a single PSU; "
-                "use 'adjust' or 'certainty'"
-            )
-        factor: FloatArray = np.divide(
-            n_present, n_present - n_lonely, out=np.ones(d), where=n_present > n_lonely
-        )
-        return factor
+        return _average_factor(design, present, lonely)
     return 1.0
 
 
@@ -166,6 +177,50 @@ def column_variance(
     contrib = (squares + design.padding * zbar * zbar) * design.scale
     factor: float | FloatArray = 1.0
     if (design.lonely & present).any():
-        factor = _lonely(design, contrib, total, present)
+        factor = _lonely(design, contrib, (total, total), present)
     variance = sum_by(layout.group_domain, contrib, layout.n_domains)
     return np.maximum(variance * factor, 0.0)
+
+
+def column_covariance(
+    cross: FloatArray,
+    total: FloatArray,
+    population_total: FloatArray,
+    present: BoolArray,
+    design: GroupDesign,
+) -> FloatArray:
+    """Covariance of a domain estimate with the population estimate, per domain.
+
+    Parameters
+    ----------
+    cross
+        :math:`\\sum_{i \\in g} z_{di} (z_{Pi} - \\bar z_{Ph})` over the cells of each
+        group, with :math:`z_P` the influence of the population estimate at the cell's PSU.
+    total
+        Group totals of the domain influence.
+    population_total
+        Stratum total of the population influence at each group's stratum.
+    present
+        Whether each group has a usable row of the domain estimate.
+    design
+        Per-group design quantities of the domain layout.
+
+    Returns
+    -------
+    numpy.ndarray
+        Covariance per domain.
+
+    Notes
+    -----
+    Within stratum :math:`h`, summing over its :math:`n_h` PSUs (domain values zero
+    outside the domain),
+    :math:`\\sum_i (z_{di} - \\bar z_{dh})(z_{Pi} - \\bar z_{Ph})
+    = \\sum_{i \\in d} z_{di} (z_{Pi} - \\bar z_{Ph})`, scaled as the variance; lonely
+    PSUs follow the same rule as :func:`column_variance`.
+    """
+    layout = design.layout
+    contrib = cross * design.scale
+    factor: float | FloatArray = 1.0
+    if (design.lonely & present).any():
+        factor = _lonely(design, contrib, (total, population_total), present)
+    return sum_by(layout.group_domain, contrib, layout.n_domains) * factor
