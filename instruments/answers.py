@@ -7,6 +7,7 @@ machine-readable reason the web layer words in the respondent's language.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
@@ -18,6 +19,9 @@ from instruments.model import Instrument, Question, Scale
 from instruments.relevance import relevant_codes
 
 __all__ = ["AnswerValue", "AnswersError", "FieldProblem", "check_answers", "choice_values"]
+
+# Plain ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
 
 ProblemCode = Literal[
     "required", "choice", "too_long", "unknown", "malformed", "not_relevant", "too_many"
@@ -73,7 +77,8 @@ def _question_answers(
     if question.kind == "text":
         if len(raw) != 1:
             return FieldProblem(code, "malformed")
-        text = unicodedata.normalize("NFC", raw[0]).strip()
+        # NUL is no character anyone types, and PostgreSQL refuses it in text columns.
+        text = unicodedata.normalize("NFC", raw[0].replace("\x00", "")).strip()
         if len(text) > question.max_length:
             return FieldProblem(code, "too_long")
         return [AnswerValue(code, text=text)] if text else []
@@ -99,7 +104,7 @@ def choice_values(raw: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
     """Return the whole-number answers in ``raw`` (what relevance conditions look at)."""
     values: dict[str, list[int]] = {}
     for code, strings in raw.items():
-        numbers = [int(v) for v in strings if v.strip().lstrip("-").isdigit()]
+        numbers = [int(v) for v in strings if _WHOLE_NUMBER.fullmatch(v.strip())]
         if numbers:
             values[code] = numbers
     return values

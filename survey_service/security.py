@@ -77,6 +77,7 @@ def unsign(secret: str, purpose: str, signed: str | None) -> str | None:
     if not signed or "." not in signed:
         return None
     value, mac = signed.rsplit(".", 1)
-    if hmac.compare_digest(mac, _mac(secret, purpose, value)):
+    # Bytes: compare_digest refuses non-ASCII str, and a forged value may hold anything.
+    if hmac.compare_digest(mac.encode("utf-8"), _mac(secret, purpose, value).encode("ascii")):
         return value
     return None

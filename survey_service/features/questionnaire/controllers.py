@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import Any
 
@@ -12,7 +13,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from instruments import AnswersError, check_answers, choice_values
+from instruments import AnswersError, Instrument, check_answers, choice_values, relevant_codes
 from survey_service.config import Settings
 from survey_service.db.session import DbSession
 from survey_service.features.questionnaire.abuse import (
@@ -46,6 +47,8 @@ from survey_service.security import keyed_hash, new_token, sign, unsign
 __all__ = ["InvitationPages", "OpenLinkPages", "ReceiptPages", "thanks"]
 
 DEVICE_COOKIE = "sv_device"
+_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_PAGE = re.compile(r"[0-9]{1,4}")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -54,13 +57,17 @@ class _Form:
 
     def __init__(self, form: Any, pages: int) -> None:
         self.language = choose_language(form.get("_lang"))
-        self.key: str | None = k[:64] or None if isinstance(k := form.get("_key"), str) else None
+        key = form.get("_key")
+        self.key = key if isinstance(key, str) and _KEY.fullmatch(key) else None
         self.action: str = form.get("_action") or "next"
         page = str(form.get("_page") or "0")
-        self.page = min(max(int(page), 0), pages - 1) if page.isdecimal() and len(page) < 5 else 0
+        self.page = min(max(int(page), 0), pages - 1) if _PAGE.fullmatch(page) else 0
         self.started: str | None = t if isinstance(t := form.get("_t"), str) else None
+        # NUL is never typed by a person and PostgreSQL refuses it in text: drop it here.
         self.raw: dict[str, list[str]] = {
-            k: [v for v in form.getall(k) if isinstance(v, str)]
+            k.replace("\x00", ""): [
+                v.replace("\x00", "") for v in form.getall(k) if isinstance(v, str)
+            ]
             for k in form
             if not k.startswith("_")
         }
@@ -182,6 +189,10 @@ async def _finish(
     return thanks_page
 
 
+def _answerable(instrument: Instrument) -> set[str]:
+    return {i.code for i in instrument.items()} | {q.code for q in instrument.questions}
+
+
 async def _submit(
     request: Request[Any, Any, State], session: AsyncSession, entry: Entry
 ) -> Template | Redirect:
@@ -197,7 +208,8 @@ async def _submit(
             settings, entry, page, form.language, form.raw, key=form.key, started=form.started
         )
     if form.action == "save" and entry.token_hash is not None:
-        await save_draft(session, entry.token_hash, form.raw, form.page, form.language)
+        draft = {k: v for k, v in form.raw.items() if k in _answerable(instrument)}
+        await save_draft(session, entry.token_hash, draft, form.page, form.language)
         return message_page(form.language, "saved_title", "saved_body", 200, entry.unit.name)
     try:
         check_answers(instrument, form.raw, page_codes(instrument, form.page))
@@ -213,6 +225,13 @@ async def _submit(
             started=form.started,
             status_code=422,
         )
+    # Answers from pages that no longer apply (the respondent went back and changed a
+    # gating answer) travel as hidden fields: drop them, or the last page refuses them.
+    applying = relevant_codes(instrument, known) | set(page_codes(instrument, form.page))
+    form.raw = {
+        k: v for k, v in form.raw.items() if k in applying or k not in _answerable(instrument)
+    }
+    known = choice_values(form.raw)
     following = next_page(instrument, form.page, known)
     if following is None or form.action == "submit":
         return await _finish(request, session, entry, form)

@@ -16,7 +16,7 @@ class SubmissionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     answers: dict[str, AnswerIn]
     language: Annotated[str, msgspec.Meta(pattern="^(vi|en)$")] = "vi"
-    submission_key: Annotated[str, msgspec.Meta(min_length=8, max_length=64)] | None = None
+    submission_key: Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_-]{8,64}$")] | None = None
 
 
 class SubmissionOut(msgspec.Struct, frozen=True):
