@@ -39,6 +39,13 @@ from analysis.multiplicity import Adjustment, adjust_p_values
 from analysis.options import EstimationOptions, VarianceMethod
 from analysis.reliability import Flag, Reliability, reliability_flags
 from analysis.results import Estimate, find_estimate
+from analysis.small_area import (
+    FayHerriotFit,
+    SmallAreaEstimate,
+    Transform,
+    fay_herriot,
+    small_area_estimates,
+)
 from analysis.sufficient import (
     SufficientStatistics,
     estimate_indices_from_sums,
@@ -56,6 +63,7 @@ __all__ = [
     "EmptyDomainError",
     "Estimate",
     "EstimationOptions",
+    "FayHerriotFit",
     "Flag",
     "IndexNode",
     "IndexTree",
@@ -66,9 +74,11 @@ __all__ = [
     "OptionsError",
     "Reliability",
     "ReplicationError",
+    "SmallAreaEstimate",
     "Statistic",
     "Strata",
     "SufficientStatistics",
+    "Transform",
     "VarianceMethod",
     "adjust_p_values",
     "compare_indices_with_population",
@@ -80,6 +90,7 @@ __all__ = [
     "estimate_ratios",
     "estimate_shares",
     "estimate_totals",
+    "fay_herriot",
     "find_estimate",
     "index_statistics",
     "make_design",
@@ -87,5 +98,6 @@ __all__ = [
     "make_strata",
     "reliability_flags",
     "score_items",
+    "small_area_estimates",
     "tree_from_instrument",
 ]
