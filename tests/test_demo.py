@@ -197,7 +197,7 @@ def test_frame_values_are_well_formed(fx_demo_engine: Engine) -> None:
         }
     for dossier in dossiers:
         assert re.fullmatch(r"000\.\d\d\.\d\d\.H26-\d{6}-\d{4,}", dossier.code)
-        assert re.fullmatch(r"[0-9a-f]{64}", dossier.applicant_key or "")
+        assert re.fullmatch(r"[0-9a-f]{32}", dossier.applicant_key or "")
         assert procedures[dossier.procedure_code] == dossier.field_code
     phones = [c.phone for c in contacts if c.phone]
     assert all(re.fullmatch(r"0[35789]\d{8}", p) for p in phones)

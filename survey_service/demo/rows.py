@@ -194,15 +194,19 @@ def _contact_chunks(city: DemoCity) -> Iterator[list[Row]]:
     for lo in range(0, len(frame.unit_id), CHUNK_ROWS):
         applicant = frame.applicant[lo : lo + CHUNK_ROWS]
         phone, email = applicants.phone[applicant], applicants.email[applicant]
-        has_phone, has_email = phone >= 0, email[:, 0] >= 0
-        keep = np.flatnonzero(has_phone | has_email)
-        phones = np.where(has_phone, np.strings.add("0", phone.astype(str)), "")[keep]
-        emails = np.where(has_email, _emails(np.maximum(email, 0)), "")[keep]
+        keep = np.flatnonzero((phone >= 0) | (email[:, 0] >= 0))
+        phone, email = phone[keep], email[keep]
+        phones = np.full(len(keep), None, dtype=object)
+        has = phone >= 0
+        phones[has] = np.strings.add("0", phone[has].astype(str))
+        emails = np.full(len(keep), None, dtype=object)
+        has = email[:, 0] >= 0
+        emails[has] = _emails(email[has])
         yield list(
             zip(
                 (keep + lo + 1).tolist(),
-                [p or None for p in phones.tolist()],
-                [e or None for e in emails.tolist()],
+                phones.tolist(),
+                emails.tolist(),
                 applicants.opted_out[applicant[keep]].tolist(),
                 [None] * len(keep),
                 strict=True,
