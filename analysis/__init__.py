@@ -37,6 +37,7 @@ from analysis.intervals import CiMethod
 from analysis.linearisation import Statistic
 from analysis.multiplicity import Adjustment, adjust_p_values
 from analysis.options import EstimationOptions, VarianceMethod
+from analysis.rankings import LeagueRow, league_table
 from analysis.reliability import Flag, Reliability, reliability_flags
 from analysis.results import Estimate, find_estimate
 from analysis.small_area import (
@@ -68,6 +69,7 @@ __all__ = [
     "IndexNode",
     "IndexTree",
     "ItemScoring",
+    "LeagueRow",
     "LonelyPsuError",
     "LonelyPsuRule",
     "ModelError",
@@ -93,6 +95,7 @@ __all__ = [
     "fay_herriot",
     "find_estimate",
     "index_statistics",
+    "league_table",
     "make_design",
     "make_index_tree",
     "make_strata",
