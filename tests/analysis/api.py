@@ -4,8 +4,8 @@ The files in ``data/`` were written once from R 4.2.2 with survey 4.1-1::
 
     library(survey); data(api)
     cols <- c("stype", "snum", "dnum", "cnum", "api00", "api99", "enroll", "api.stu",
-              "meals", "ell", "full", "emer", "acs.k3", "sch.wide", "awards", "both",
-              "yr.rnd", "pw")
+              "meals", "ell", "mobility", "full", "emer", "acs.k3", "sch.wide", "awards",
+              "both", "yr.rnd", "pw")
     fix <- function(d) { for (v in names(d)) if (is.double(d[[v]]))
         d[[v]] <- ifelse(is.na(d[[v]]), NA, sprintf("%.17g", d[[v]])); d }
     write.csv(fix(apistrat[, c(cols, "fpc")]), "apistrat.csv", row.names=FALSE, na="")
