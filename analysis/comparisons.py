@@ -14,7 +14,6 @@ from collections.abc import Collection, Mapping, Sequence
 import msgspec
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats  # type: ignore[import-untyped, unused-ignore]
 
 from analysis.cells import sum_by
 from analysis.design import Design
@@ -22,6 +21,7 @@ from analysis.errors import OptionsError
 from analysis.estimation import Problem, check_options, complete, prepare
 from analysis.estimators import numeric_problem
 from analysis.indices import IndexTree, ItemScoring, index_problem, score_items
+from analysis.intervals import t_quantile, two_sided_p
 from analysis.multiplicity import Adjustment, adjust_p_values
 from analysis.options import EstimationOptions
 from analysis.results import Estimate
@@ -87,7 +87,7 @@ class Comparison(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 def _p_values(difference: FloatArray, se: FloatArray, df: FloatArray) -> FloatArray:
     positive = se > 0
     t = np.divide(np.abs(difference), se, out=np.zeros_like(se), where=positive)
-    p = 2.0 * stats.t.sf(t, np.maximum(df, 1.0))
+    p = two_sided_p(t, np.maximum(df, 1.0))
     return np.where(positive, p, np.where(difference == 0, 1.0, 0.0))
 
 
@@ -109,7 +109,7 @@ def _assemble(
     for name in dict.fromkeys(variables):
         family = np.array([v == name for v in variables])
         adjusted[family] = adjust_p_values(p[family], adjust)
-    half = stats.t.ppf(0.5 + level / 2.0, np.maximum(df, 1.0)) * se
+    half = t_quantile(level, np.maximum(df, 1.0)) * se
     return [
         Comparison(
             variable=a.variable,

@@ -16,12 +16,11 @@ from typing import Literal
 import msgspec
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats  # type: ignore[import-untyped, unused-ignore]
-from statsmodels.regression.linear_model import WLS  # type: ignore[import-untyped, unused-ignore]
 
 from analysis.design import Design, LonelyPsuRule
 from analysis.errors import DesignError, LonelyPsuError, ModelError
 from analysis.indices import IndexTree, ItemScoring, score_items
+from analysis.intervals import t_quantile, two_sided_p
 from analysis.results import Estimate
 
 __all__ = [
@@ -236,6 +235,12 @@ def driver_analysis(
     keep = np.isfinite(y) & np.all(np.isfinite(x), axis=1) & (design.weights > 0)
     if keep.sum() <= x.shape[1]:
         raise ModelError(f"{int(keep.sum())} complete respondents cannot fit {x.shape[1]} terms")
+    # Imported here: statsmodels costs about a second of import time that nothing else
+    # in the package needs.
+    from statsmodels.regression.linear_model import (  # type: ignore[import-untyped, unused-ignore]
+        WLS,
+    )
+
     w = design.weights[keep]
     fit = WLS(y[keep], x[keep], weights=w).fit()
     beta = np.asarray(fit.params, dtype=np.float64)
@@ -247,8 +252,8 @@ def driver_analysis(
     psus, strata = np.unique(design.psu[keep]).size, np.unique(design.stratum[keep]).size
     df = max(psus - strata + 1 - x.shape[1], 1)
     se = np.sqrt(np.maximum(np.diag(covariance), 0.0))
-    t = stats.t.ppf(0.5 + level / 2.0, df)
-    p = 2.0 * stats.t.sf(np.abs(np.divide(beta, se, out=np.zeros_like(se), where=se > 0)), df)
+    t = float(t_quantile(level, np.array([float(df)]))[0])
+    p = two_sided_p(np.divide(beta, se, out=np.zeros_like(se), where=se > 0), np.full(se.size, df))
     standard = _standardized(beta, x[keep], y[keep], w)
     terms = ["intercept", *names]
     return DriverAnalysis(

@@ -17,9 +17,9 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats  # type: ignore[import-untyped, unused-ignore]
+from scipy import special  # type: ignore[import-untyped, unused-ignore]
 
-__all__ = ["CiMethod", "bounded_interval", "t_quantile", "wald_interval"]
+__all__ = ["CiMethod", "bounded_interval", "t_quantile", "two_sided_p", "wald_interval"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -39,8 +39,16 @@ def t_quantile(level: float, df: FloatArray) -> FloatArray:
     df
         Degrees of freedom (>= 1); quantiles are computed once per distinct value.
     """
+    # scipy.special rather than scipy.stats: the same functions (stats.t.ppf calls
+    # stdtrit) without a second of import time.
     unique, inverse = np.unique(df, return_inverse=True)
-    return np.asarray(stats.t.ppf(0.5 + level / 2.0, unique), dtype=np.float64)[inverse]
+    quantile = special.stdtrit(unique, 0.5 + level / 2.0)
+    return np.asarray(quantile, dtype=np.float64)[inverse].reshape(np.shape(df))
+
+
+def two_sided_p(t: FloatArray, df: FloatArray) -> FloatArray:
+    """Return :math:`2 P(T_{df} > |t|)`."""
+    return np.asarray(2.0 * special.stdtr(df, -np.abs(t)), dtype=np.float64)
 
 
 def wald_interval(
