@@ -46,6 +46,12 @@ from analysis.intervals import CiMethod
 from analysis.linearisation import Statistic
 from analysis.multiplicity import Adjustment, adjust_p_values
 from analysis.options import EstimationOptions, VarianceMethod
+from analysis.quality import (
+    ElementReliability,
+    ItemNonresponse,
+    cronbach_alpha,
+    item_nonresponse,
+)
 from analysis.rankings import LeagueRow, league_table
 from analysis.reliability import Flag, Reliability, reliability_flags
 from analysis.results import Estimate, find_estimate
@@ -72,6 +78,7 @@ __all__ = [
     "DesignError",
     "DriverAnalysis",
     "DriverCoefficient",
+    "ElementReliability",
     "EmptyDomainError",
     "Estimate",
     "EstimationOptions",
@@ -80,6 +87,7 @@ __all__ = [
     "ImportancePerformance",
     "IndexNode",
     "IndexTree",
+    "ItemNonresponse",
     "ItemScoring",
     "LeagueRow",
     "LonelyPsuError",
@@ -99,6 +107,7 @@ __all__ = [
     "compare_indices_with_population",
     "compare_means_with_population",
     "compare_periods",
+    "cronbach_alpha",
     "driver_analysis",
     "element_scores",
     "estimate_indices",
@@ -111,6 +120,7 @@ __all__ = [
     "find_estimate",
     "importance_performance",
     "index_statistics",
+    "item_nonresponse",
     "league_table",
     "make_design",
     "make_index_tree",

@@ -34,6 +34,7 @@ __all__ = [
     "IndexNode",
     "IndexTree",
     "ItemScoring",
+    "element_members",
     "estimate_indices",
     "index_problem",
     "make_index_tree",
@@ -208,6 +209,16 @@ def score_items(
         usable[rows] = use
         satisfied[rows] = _member(part, good) & use
     return satisfied, usable
+
+
+def element_members(items: Sequence[ItemScoring], tree: IndexTree) -> dict[str, list[int]]:
+    """Item positions of every node whose children are all items (the elements)."""
+    position = {item.code: j for j, item in enumerate(items)}
+    return {
+        node.code: [position[child] for child in node.children]
+        for node in tree.nodes
+        if node.children and all(child in position for child in node.children)
+    }
 
 
 def _post_order(tree: IndexTree, items: set[str]) -> list[IndexNode]:
