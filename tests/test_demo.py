@@ -1,8 +1,5 @@
-"""The demo city: units, frame, sample, responses and known truth, on both backends.
-
-Most checks read one city of 20,000 dossiers built once per backend; the ones that
-rebuild (re-run, refusal, reset, reproducibility) use small cities of their own. Statistical
-tolerances are four standard errors of a proportion, sqrt(p (1 - p) / n).
+"""The demo city on both backends: read-only checks share one 20,000-dossier city per backend,
+rebuilds use small ones. Tolerances are four standard errors of a proportion, sqrt(p(1-p)/n).
 """
 
 from __future__ import annotations
@@ -13,6 +10,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Connection, Engine, Select, case, func, insert, select, text
 
+from instruments import load_bundled
 from survey_service.cli import main
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.models import (
@@ -36,20 +35,13 @@ from survey_service.db.models import (
     SurveyUnit,
     Unit,
 )
-from survey_service.demo import DemoError, build_demo, simulate_city
+from survey_service.demo import DemoError, build_demo, scored_items, simulate_city
 from survey_service.demo.truth import simulate_answers
 from tests import databases
 
 N_DOSSIERS = 20_000
 JULY = dt.date(2025, 7, 1)
-ITEMS = [
-    "access_facilities",
-    "procedure_clear",
-    "staff_attitude",
-    "staff_competence",
-    "result_on_time",
-    "overall",
-]
+ITEMS = scored_items(load_bundled("short-post-result", 1))
 
 
 def _scalar(conn: Connection, query: Select[Any]) -> int:
@@ -81,30 +73,31 @@ def fx_demo_engine(
         databases.drop_postgres_database(url)
 
 
-def _dossier_digest(url: str) -> str:
-    """Hash the frame as SQLAlchemy reads it, so both backends hash the same values."""
+@contextmanager
+def _connected(url: str) -> Iterator[Connection]:
     engine = make_sync_engine(url)
-    columns = [c for c in Dossier.__table__.columns if c.name != "imported_at"]
-    digest = hashlib.sha256()
     try:
-        with engine.connect() as conn:
-            for row in conn.execute(select(*columns).order_by(Dossier.id)):
-                digest.update(repr(tuple(row)).encode())
-            answers = select(Answer.response_id, Answer.item_code, Answer.value, Answer.text)
-            for row in conn.execute(answers.order_by(Answer.id)):
-                digest.update(repr(tuple(row)).encode())
+        with engine.begin() as conn:
+            yield conn
     finally:
         engine.dispose()
+
+
+def _dossier_digest(url: str) -> str:
+    """Hash the frame and answers as SQLAlchemy reads them: equal values on both backends."""
+    columns = [c for c in Dossier.__table__.columns if c.name != "imported_at"]
+    answers = select(Answer.response_id, Answer.item_code, Answer.value, Answer.text)
+    digest = hashlib.sha256()
+    with _connected(url) as conn:
+        for query in (select(*columns).order_by(Dossier.id), answers.order_by(Answer.id)):
+            for row in conn.execute(query):
+                digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 
 
 def _count(url: str, table: str) -> int:
-    engine = make_sync_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
-    finally:
-        engine.dispose()
+    with _connected(url) as conn:
+        return int(conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
 
 
 def test_units_by_kind_and_tree(fx_demo_engine: Engine) -> None:
@@ -309,11 +302,8 @@ def test_responses_and_answers_are_consistent(fx_demo_engine: Engine) -> None:
     assert {r.content_hash for r in responses} == {digest}
     invited = [r for r in responses if r.mode.value == "invitation"]
     assert all(r.probability_sample and r.sample_member_id for r in invited)
-    assert all(
-        not r.probability_sample and r.sample_member_id is None
-        for r in responses
-        if r.mode.value == "open_link"
-    )
+    open_link = [r for r in responses if r.mode.value == "open_link"]
+    assert not any(r.probability_sample or r.sample_member_id for r in open_link)
     assert all(r.finished and r.started_at < r.submitted_at for r in responses)
     assert sum(r.language == "vi" for r in responses) > 0.95 * len(responses)
     for item, value, comment, satisfied in answers:
@@ -341,16 +331,9 @@ def test_rerun_without_reset_changes_nothing(fx_any_backend_url: str) -> None:
 
 
 def test_refuses_a_database_with_other_data(fx_any_backend_url: str) -> None:
-    engine = make_sync_engine(fx_any_backend_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                insert(Unit).values(
-                    code="HCM", kind="city", name="Thành phố Hồ Chí Minh", valid_from=JULY
-                )
-            )
-    finally:
-        engine.dispose()
+    with _connected(fx_any_backend_url) as conn:
+        hcm = {"code": "HCM", "kind": "city", "name": "Thành phố Hồ Chí Minh"}
+        conn.execute(insert(Unit).values(**hcm, valid_from=JULY))
     with pytest.raises(DemoError, match="not the demo city"):
         build_demo(fx_any_backend_url, n_dossiers=2000, progress=False)
     assert _count(fx_any_backend_url, "units") == 1
@@ -364,17 +347,9 @@ def test_reset_rebuilds_and_sequences_follow(fx_any_backend_url: str) -> None:
     assert "3,000 dossiers" in summary
     assert _count(fx_any_backend_url, "dossiers") == 3000
     assert _dossier_digest(fx_any_backend_url) != first
-    engine = make_sync_engine(fx_any_backend_url)
-    try:  # the application's own inserts get fresh ids after the explicit ones
-        with engine.begin() as conn:
-            new_id = conn.execute(
-                insert(Unit)
-                .values(code="NEW", kind="ward", name="Phường Mới", valid_from=JULY)
-                .returning(Unit.id)
-            ).scalar_one()
-    finally:
-        engine.dispose()
-    assert new_id == 186
+    with _connected(fx_any_backend_url) as conn:  # later inserts get fresh ids
+        new = insert(Unit).values(code="NEW", kind="ward", name="Phường Mới", valid_from=JULY)
+        assert conn.execute(new.returning(Unit.id)).scalar_one() == 186
 
 
 def test_same_seed_same_data_on_both_backends(tmp_path: Path, fx_any_backend_url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from contextlib import nullcontext
 
 from sqlalchemy import Connection, Engine, text
@@ -11,6 +12,7 @@ from tqdm import tqdm
 
 from instruments import load_bundled
 from survey_service.db.engine import make_sync_engine
+from survey_service.db.enums import UnitKind
 from survey_service.db.migrate import downgrade, upgrade
 from survey_service.demo.city import DemoCity, scored_items, simulate_city
 from survey_service.demo.errors import DemoError
@@ -32,6 +34,14 @@ INSTRUMENT = ("short-post-result", 1)
 MIN_DOSSIERS = 1000
 # Tables whose rows mean the database is in use (instruments and users do not: the
 # bundled instruments register idempotently and an account alone holds no survey data).
+KIND_NAMES = {
+    UnitKind.CITY: "city",
+    UnitKind.DEPARTMENT: "departments",
+    UnitKind.WARD: "wards",
+    UnitKind.COMMUNE: "communes",
+    UnitKind.BRANCH: "service-centre branches",
+    UnitKind.RECEPTION_POINT: "reception points",
+}
 DATA_TABLES = ("units", "service_fields", "procedures", "surveys", "dossiers", "responses")
 
 
@@ -100,21 +110,26 @@ def _load(engine: Engine, city: DemoCity, progress: bool) -> list[Table]:
 
 def _summary(city: DemoCity, tables: list[Table], seconds: float) -> str:
     counts = {t.name: t.count for t in tables}
-    kinds: dict[str, int] = {}
-    for unit in city.units:
-        kinds[unit.kind.value] = kinds.get(unit.kind.value, 0) + 1
+    kinds = Counter(unit.kind for unit in city.units)
     invited = sum(int((d.responses.member >= 0).sum()) for d in city.draws)
     members = counts["sample_members"]
-    open_link = counts["responses"] - invited
     return (
         f"Demo city built in {seconds:.1f} s: {counts['units']} units "
-        f"({', '.join(f'{n} {k}' for k, n in kinds.items())}), "
+        f"({', '.join(f'{n} {KIND_NAMES[k]}' for k, n in kinds.items())}), "
         f"{counts['procedures']} procedures in {counts['service_fields']} fields, "
         f"{counts['dossiers']:,} dossiers; surveys "
         f"{', '.join(d.spec.code for d in city.draws)}: {members:,} sampled, "
-        f"{invited:,} responses ({invited / max(members, 1):.1%}) and {open_link:,} "
-        f"open-link ones; known truth for {counts['simulation_truths']:,} survey × unit × item."
+        f"{invited:,} responses ({invited / max(members, 1):.1%}) and "
+        f"{counts['responses'] - invited:,} open-link ones; known truth for "
+        f"{counts['simulation_truths']:,} survey × unit × item."
     )
+
+
+def _check_arguments(n_dossiers: int, seed: int) -> None:
+    if n_dossiers < MIN_DOSSIERS:
+        raise DemoError(f"the demo needs at least {MIN_DOSSIERS:,} dossiers, not {n_dossiers:,}")
+    if seed < 0:
+        raise DemoError(f"the seed must be a non-negative integer, not {seed}")
 
 
 def build_demo(
@@ -140,16 +155,18 @@ def build_demo(
     progress
         Show a progress bar on standard error.
 
+    Returns
+    -------
+    str
+        A short summary to print: what was built, or that the demo was already there.
+
     Raises
     ------
     DemoError
         If the arguments are out of range, or if the database holds other data and
         ``reset`` is false.
     """
-    if n_dossiers < MIN_DOSSIERS:
-        raise DemoError(f"the demo needs at least {MIN_DOSSIERS:,} dossiers, not {n_dossiers:,}")
-    if seed < 0:
-        raise DemoError(f"the seed must be a non-negative integer, not {seed}")
+    _check_arguments(n_dossiers, seed)
     started = time.perf_counter()
     where = make_url(database_url).render_as_string(hide_password=True)
     upgrade(database_url)

@@ -32,6 +32,7 @@ __all__ = [
     "SURVEYS",
     "Members",
     "Responses",
+    "SurveyDraw",
     "SurveySpec",
     "simulate_fieldwork",
 ]
@@ -222,6 +223,31 @@ def _responses(
     )
 
 
+def _invite(
+    spec: SurveySpec,
+    frame: DossierFrame,
+    applicants: Applicants,
+    chosen: NDArray[np.int64],
+    stratum: NDArray[np.int64],
+    drawn_at: np.datetime64,
+    rng: np.random.Generator,
+) -> Members:
+    """Give the chosen dossiers tokens, invitations and fieldwork outcomes."""
+    outcome = _outcomes(frame.channel[chosen], spec.status is SurveyStatus.FIELDING, rng)
+    sent, reminded_at, outcome_at = _fieldwork_times(outcome, drawn_at, rng)
+    token = np.frombuffer(rng.bytes(TOKEN_BYTES * len(chosen)), np.uint8)
+    return Members(
+        dossier=chosen,
+        stratum=stratum,
+        token=token.reshape(-1, TOKEN_BYTES),
+        email=applicants.phone[frame.applicant[chosen]] < 0,
+        sent_at=sent,
+        reminded_at=reminded_at,
+        outcome=outcome,
+        outcome_at=outcome_at,
+    )
+
+
 def simulate_fieldwork(
     spec: SurveySpec,
     frame: DossierFrame,
@@ -241,21 +267,8 @@ def simulate_fieldwork(
     strata_unit = np.flatnonzero(population).astype(np.int16)
     stratum_of_unit = np.cumsum(population > 0) - 1
     drawn_at = np.datetime64(spec.end + dt.timedelta(days=1), "s") + HOUR
-    outcome = _outcomes(frame.channel[chosen], spec.status is SurveyStatus.FIELDING, rng)
-    sent, reminded_at, outcome_at = _fieldwork_times(outcome, drawn_at, rng)
     member_unit = frame.unit_id[chosen]
-    members = Members(
-        dossier=chosen,
-        stratum=stratum_of_unit[member_unit],
-        token=np.frombuffer(rng.bytes(TOKEN_BYTES * len(chosen)), np.uint8).reshape(
-            -1, TOKEN_BYTES
-        ),
-        email=applicants.phone[person[chosen]] < 0,
-        sent_at=sent,
-        reminded_at=reminded_at,
-        outcome=outcome,
-        outcome_at=outcome_at,
-    )
+    members = _invite(spec, frame, applicants, chosen, stratum_of_unit[member_unit], drawn_at, rng)
     open_link = _open_link(spec, sample_size, truth, rng)
     return SurveyDraw(
         spec=spec,

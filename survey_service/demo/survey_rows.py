@@ -25,6 +25,8 @@ __all__ = ["Instrumentation", "design_spec", "survey_tables", "token_hashes"]
 MODES = ["invitation", "open_link"]
 DESIGN_NAME = "Mẫu phân tầng theo đơn vị"
 TOKEN_LIFETIME = np.timedelta64(30 * 86400, "s")
+LIBRARY_VERSION = f"survey-service {__version__}"
+SURVEY_TABLES = ("surveys", "survey_units", "simulation_truths", "sample_designs")
 
 
 class Instrumentation(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,48 +78,34 @@ def token_hashes(token: NDArray[np.uint8]) -> list[str]:
     ]
 
 
+def _stamp(moment: np.datetime64, suffix: str) -> str | None:
+    return stamps(np.array([moment], dtype="datetime64[s]"), suffix)[0]
+
+
+def _survey_row(sid: int, draw: SurveyDraw, iv: Instrumentation, created: str | None) -> Row:
+    spec = draw.spec
+    period = (spec.start.isoformat(), spec.end.isoformat())
+    return (sid, spec.code, spec.title, iv.version_id, *period, json_text(MODES),
+            spec.status.value, created)  # fmt: skip
+
+
 def _survey_rows(city: DemoCity, iv: Instrumentation, suffix: str) -> dict[str, list[Row]]:
-    tables: dict[str, list[Row]] = {"surveys": [], "survey_units": [], "simulation_truths": []}
-    tables["sample_designs"] = []
+    tables: dict[str, list[Row]] = {name: [] for name in SURVEY_TABLES}
     for q, draw in enumerate(city.draws):
-        sid, spec = q + 1, draw.spec
-        created = stamps(
-            np.array([np.datetime64(spec.start - dt.timedelta(days=14), "s")]), suffix
-        )[0]
-        tables["surveys"].append(
-            (
-                sid,
-                spec.code,
-                spec.title,
-                iv.version_id,
-                spec.start.isoformat(),
-                spec.end.isoformat(),
-                json_text(MODES),
-                spec.status.value,
-                created,
-            )
-        )
-        tables["survey_units"] += [(sid, u) for u in draw.unit_ids.tolist()]
-        truth = city.truth[q]
+        sid, units = q + 1, draw.unit_ids.tolist()
+        created = _stamp(np.datetime64(draw.spec.start - dt.timedelta(days=14)), suffix)
+        tables["surveys"].append(_survey_row(sid, draw, iv, created))
+        tables["survey_units"] += [(sid, u) for u in units]
         tables["simulation_truths"] += [
-            (sid, u, item, float(truth[u - 1, i]))
-            for u in draw.unit_ids.tolist()
+            (sid, u, item, float(city.truth[q, u - 1, i]))
+            for u in units
             for i, item in enumerate(city.items)
         ]
-        drawn = stamps(np.array([draw.drawn_at]), suffix)[0]
+        spec = json_text(design_spec(draw))
         tables["sample_designs"].append(
-            (
-                sid,
-                sid,
-                DESIGN_NAME,
-                1,
-                json_text(design_spec(draw)),
-                city.seed,
-                f"survey-service {__version__}",
-                created,
-                drawn,
-            )
-        )
+            (sid, sid, DESIGN_NAME, 1, spec, city.seed, LIBRARY_VERSION, created,
+             _stamp(draw.drawn_at, suffix))
+        )  # fmt: skip
     return tables
 
 
