@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from analysis.cells import sum_by
 from analysis.design import Design
 from analysis.errors import OptionsError
-from analysis.estimation import Problem, check_options, complete, prepare
+from analysis.estimation import Prepared, Problem, check_options, complete, prepare
 from analysis.estimators import numeric_problem
 from analysis.indices import IndexTree, ItemScoring, index_problem, score_items
 from analysis.intervals import t_quantile, two_sided_p
@@ -91,6 +91,15 @@ def _p_values(difference: FloatArray, se: FloatArray, df: FloatArray) -> FloatAr
     return np.where(positive, p, np.where(difference == 0, 1.0, 0.0))
 
 
+def _adjust_by_variable(p: FloatArray, variables: list[str], adjust: Adjustment) -> FloatArray:
+    # Each variable is its own family: its domains are compared together.
+    adjusted = np.empty_like(p)
+    for name in dict.fromkeys(variables):
+        family = np.array([v == name for v in variables])
+        adjusted[family] = adjust_p_values(p[family], adjust)
+    return adjusted
+
+
 def _assemble(
     pairs: Sequence[tuple[Estimate, Estimate]],
     variance: FloatArray,
@@ -104,11 +113,7 @@ def _assemble(
     difference = np.array([a.estimate - b.estimate for a, b in pairs])
     se = np.sqrt(np.maximum(variance, 0.0))
     p = _p_values(difference, se, df)
-    adjusted = np.empty_like(p)
-    variables = [a.variable for a, _ in pairs]
-    for name in dict.fromkeys(variables):
-        family = np.array([v == name for v in variables])
-        adjusted[family] = adjust_p_values(p[family], adjust)
+    adjusted = _adjust_by_variable(p, [a.variable for a, _ in pairs], adjust)
     half = t_quantile(level, np.maximum(df, 1.0)) * se
     return [
         Comparison(
@@ -181,6 +186,22 @@ def compare_periods(
     return _assemble(pairs, total, df, "previous", adjust)
 
 
+def _population_influence(
+    problem: Problem, design: Design, options: EstimationOptions
+) -> tuple[list[Estimate], Prepared, FloatArray]:
+    # The population estimates and their influence per PSU, centred at the stratum mean.
+    whole = prepare(problem, design, None)
+    centred = np.zeros((len(problem.names), design.strata.total_psu))
+
+    def store(e: int, cells: slice, z: FloatArray) -> None:
+        centred[e, whole.layout.psu[cells]] = z
+
+    population, _ = complete(problem, design, whole, options, store)
+    # Population groups are the strata.
+    centred -= (whole.lin.group_total / design.strata.n_psu)[:, design.psu_stratum]
+    return population, whole, centred
+
+
 def _with_population(
     problem: Problem,
     design: Design,
@@ -193,18 +214,9 @@ def _with_population(
         raise OptionsError("comparisons with the population use Taylor linearisation")
     if problem.totals.any():
         raise OptionsError("compare means, shares or indices with the population, not totals")
-    e_count = len(problem.names)
-    whole = prepare(problem, design, None)
-    centred = np.zeros((e_count, design.strata.total_psu))
-
-    def store(e: int, cells: slice, z: FloatArray) -> None:
-        centred[e, whole.layout.psu[cells]] = z
-
-    population, _ = complete(problem, design, whole, options, store)
-    # Population groups are the strata: centre each PSU at its stratum mean.
-    centred -= (whole.lin.group_total / design.strata.n_psu)[:, design.psu_stratum]
+    population, whole, centred = _population_influence(problem, design, options)
     part = prepare(problem, design, domain)
-    cross = np.zeros((e_count, part.layout.n_groups))
+    cross = np.zeros((len(problem.names), part.layout.n_groups))
 
     def accumulate(e: int, cells: slice, z: FloatArray) -> None:
         psu = part.layout.psu[cells]
@@ -215,12 +227,12 @@ def _with_population(
     at_groups = whole.lin.group_total[:, part.layout.group_stratum]
     covariance = np.array(
         [
-            column_covariance(
-                cross[e], part.lin.group_total[e], at_groups[e], part.lin.present[e], groups
+            column_covariance(c, total, at, present, groups)
+            for c, total, at, present in zip(
+                cross, part.lin.group_total, at_groups, part.lin.present, strict=True
             )
-            for e in range(e_count)
         ]
-    ).reshape(e_count, -1)
+    ).reshape(cross.shape[0], -1)
     return _pair_with_population(domains, population, covariance, part.labels, adjust)
 
 

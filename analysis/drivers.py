@@ -251,29 +251,40 @@ def driver_analysis(
     # As svyglm: PSUs minus strata among the complete respondents, plus 1, minus terms.
     psus, strata = np.unique(design.psu[keep]).size, np.unique(design.stratum[keep]).size
     df = max(psus - strata + 1 - x.shape[1], 1)
-    se = np.sqrt(np.maximum(np.diag(covariance), 0.0))
-    t = float(t_quantile(level, np.array([float(df)]))[0])
-    p = two_sided_p(np.divide(beta, se, out=np.zeros_like(se), where=se > 0), np.full(se.size, df))
     standard = _standardized(beta, x[keep], y[keep], w)
-    terms = ["intercept", *names]
     return DriverAnalysis(
         outcome=name,
-        coefficients=tuple(
-            DriverCoefficient(
-                term=terms[j],
-                coefficient=float(beta[j]),
-                se=float(se[j]),
-                ci_low=float(beta[j] - t * se[j]),
-                ci_high=float(beta[j] + t * se[j]),
-                p_value=float(p[j]) if se[j] > 0 else 1.0,
-                standardized=float(standard[j]),
-            )
-            for j in range(len(terms))
-        ),
+        coefficients=_coefficients(["intercept", *names], beta, covariance, standard, df, level),
         n=int(keep.sum()),
         df=int(df),
         r_squared=float(fit.rsquared),
         level=level,
+    )
+
+
+def _coefficients(
+    terms: list[str],
+    beta: FloatArray,
+    covariance: FloatArray,
+    standard: FloatArray,
+    df: int,
+    level: float,
+) -> tuple[DriverCoefficient, ...]:
+    se = np.sqrt(np.maximum(np.diag(covariance), 0.0))
+    t = float(t_quantile(level, np.array([float(df)]))[0])
+    ratio = np.divide(beta, se, out=np.zeros_like(se), where=se > 0)
+    p = np.where(se > 0, two_sided_p(ratio, np.full(se.size, float(df))), 1.0)
+    return tuple(
+        DriverCoefficient(
+            term=term,
+            coefficient=float(b),
+            se=float(s),
+            ci_low=float(b - t * s),
+            ci_high=float(b + t * s),
+            p_value=float(pv),
+            standardized=float(z),
+        )
+        for term, b, s, pv, z in zip(terms, beta, se, p, standard, strict=True)
     )
 
 

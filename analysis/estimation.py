@@ -14,7 +14,8 @@ import msgspec
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from analysis.cells import Columns, Layout, RowColumns, aggregate, cells_of_rows
+from analysis.cells import Layout, cells_of_rows
+from analysis.columns import Columns, RowColumns, aggregate
 from analysis.design import Design, Strata, factorise
 from analysis.errors import DesignError, EmptyDomainError, OptionsError, ReplicationError
 from analysis.linearisation import Composite, Linearised, Statistic, second_pass, summarise

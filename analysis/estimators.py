@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from analysis.cells import RowColumns
+from analysis.columns import RowColumns
 from analysis.design import Design
 from analysis.errors import DesignError
 from analysis.estimation import Problem, estimate_problem

@@ -20,7 +20,8 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.cells import Columns, Layout, blocks, sum_by
+from analysis.cells import Layout, blocks, sum_by
+from analysis.columns import Columns
 
 __all__ = ["Composite", "Linearised", "SecondPass", "Statistic", "second_pass", "summarise"]
 
@@ -316,12 +317,11 @@ def second_pass(
 
     Notes
     -----
-    For a ratio :math:`R = Y/X` the influence of row :math:`k` of the domain is
-    :math:`w_k (y_k - R x_k) / X` (zero outside the domain); for a total it is
-    :math:`w_k y_k`, and its mean form :math:`w_k (y_k - \\bar y x_k)`. A composite
-    :math:`\\theta = \\sum_t c_t \\theta_t` has influence :math:`\\sum_t c_t z_t`
-    (Binder 1983; Deville 1999). The pass runs over blocks of cells that stay in cache;
-    the group means come from the first pass, so the sums of squares are centred exactly.
+    Influence of row :math:`k` of the domain: :math:`w_k (y_k - R x_k) / X` for a ratio
+    :math:`R = Y/X`, :math:`w_k y_k` for a total (mean form :math:`w_k (y_k - \\bar y
+    x_k)`), :math:`\\sum_t c_t z_t` for a composite :math:`\\sum_t c_t \\theta_t`; zero
+    outside the domain (Binder 1983; Deville 1999). Blocks of cells stay in cache; the
+    group means come from the first pass, so the squares are centred exactly.
 
     References
     ----------

@@ -20,7 +20,8 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.cells import Columns, Layout, sum_by
+from analysis.cells import Layout, sum_by
+from analysis.columns import Columns
 from analysis.design import LonelyPsuRule, Strata
 from analysis.errors import LonelyPsuError, ReplicationError
 from analysis.linearisation import Linearised

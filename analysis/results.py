@@ -197,6 +197,26 @@ def _ci_for(
     return low, high, used
 
 
+def _intervals(
+    options: EstimationOptions,
+    bounded: BoolArray,
+    figures: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+) -> tuple[FloatArray, FloatArray, list[CiMethod]]:
+    est, se, df, n = figures
+    low, high = np.empty_like(est), np.empty_like(est)
+    methods: list[CiMethod] = ["wald"] * est.size
+    for flag in (True, False):
+        idx = np.flatnonzero(bounded == flag)
+        if idx.size:
+            lo, hi, used = _ci_for(
+                options.ci, flag, est[idx], se[idx], df[idx], n[idx], options.level
+            )
+            low[idx], high[idx] = lo, hi
+            for i, m in zip(idx.tolist(), used, strict=True):
+                methods[i] = m
+    return low, high, methods
+
+
 def build_estimates(arrays: EstimateArrays, options: EstimationOptions) -> list[Estimate]:
     """Assemble result records for every defined entry, variable by variable.
 
@@ -215,39 +235,23 @@ def build_estimates(arrays: EstimateArrays, options: EstimationOptions) -> list[
     rows, cols = np.nonzero(arrays.defined)
     if rows.size == 0:
         return []
-    est = arrays.estimate[rows, cols]
+    est, n = arrays.estimate[rows, cols], arrays.n[rows, cols]
     se = np.sqrt(arrays.variance[rows, cols])
     df = np.maximum(arrays.df[rows, cols], 1.0)
-    n = arrays.n[rows, cols]
-    bounded = np.array([arrays.statistics[r] in _BOUNDED for r in range(len(arrays.names))])
-    is_bounded = bounded[rows]
-    low = np.empty_like(est)
-    high = np.empty_like(est)
-    methods: list[CiMethod] = ["wald"] * est.size
-    for flag in (True, False):
-        idx = np.flatnonzero(is_bounded == flag)
-        if idx.size:
-            lo, hi, used = _ci_for(
-                options.ci, flag, est[idx], se[idx], df[idx], n[idx], options.level
-            )
-            low[idx], high[idx] = lo, hi
-            for i, m in zip(idx.tolist(), used, strict=True):
-                methods[i] = m
+    bounded = np.array([s in _BOUNDED for s in arrays.statistics])[rows]
+    low, high, methods = _intervals(options, bounded, (est, se, df, n))
     n_eff = arrays.n_eff[rows, cols]
     flags, reasons = reliability_flags(
-        options.reliability, is_bounded, est, se, low, high, df, n, n_eff
+        options.reliability, bounded, est, se, low, high, df, n, n_eff
     )
-    count = est.size
-    names = [arrays.names[r] for r in rows.tolist()]
-    domains = [arrays.domains[c] for c in cols.tolist()]
-    statistics = [arrays.statistics[r] for r in rows.tolist()]
+    count, row_list = est.size, rows.tolist()
     # Positional construction: about five times faster than keywords for 10^5 records.
     return list(
         map(
             Estimate,
-            names,
-            domains,
-            statistics,
+            [arrays.names[r] for r in row_list],
+            [arrays.domains[c] for c in cols.tolist()],
+            [arrays.statistics[r] for r in row_list],
             est.tolist(),
             se.tolist(),
             low.tolist(),

@@ -26,7 +26,8 @@ import msgspec
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from analysis.cells import CellSums, RowColumns, aggregate, cells_of_rows, make_layout, sum_by
+from analysis.cells import cells_of_rows, make_layout, sum_by
+from analysis.columns import CellSums, RowColumns, aggregate
 from analysis.design import Design, Strata
 from analysis.errors import DesignError
 from analysis.estimation import check_options, domain_codes, finish, run_passes
