@@ -21,6 +21,7 @@ from analysis import (
     estimate_totals,
     find_estimate,
     make_design,
+    make_strata,
 )
 from tests.analysis.synthetic import ITEMS, TREE
 
@@ -220,3 +221,27 @@ def test_wald_is_the_only_interval_for_means() -> None:
         estimate_means(
             {"x": np.arange(5.0)}, make_design(np.ones(5)), options=EstimationOptions(ci="logit")
         )
+
+
+def test_fpc_as_sampling_fractions_equals_population_sizes() -> None:
+    rng = np.random.default_rng(8)
+    strata = np.repeat([0, 1, 2], [5, 8, 4])
+    population = np.array([50.0, 40.0, 10.0])[strata]
+    fraction = np.bincount(strata)[strata] / population
+    x = rng.normal(size=strata.size)
+    weights = population / np.bincount(strata)[strata]
+    (sizes,) = estimate_means({"x": x}, make_design(weights, strata=strata, fpc=population))
+    (fractions,) = estimate_means({"x": x}, make_design(weights, strata=strata, fpc=fraction))
+    assert sizes.se == pytest.approx(fractions.se, rel=1e-12)
+    (without,) = estimate_means({"x": x}, make_design(weights, strata=strata))
+    assert sizes.se < without.se
+
+
+def test_make_strata_reads_fractions_and_sizes() -> None:
+    by_size = make_strata(("a", "b"), [2, 5], [10.0, 5.0])
+    by_fraction = make_strata(("a", "b"), [2, 5], [0.2, 1.0])
+    np.testing.assert_allclose(by_size.fpc, [0.8, 0.0])
+    np.testing.assert_allclose(by_fraction.fpc, [0.8, 0.0])
+    assert by_size.total_psu == 7
+    with pytest.raises(DesignError, match="positive count"):
+        make_strata(("a",), [0])
