@@ -1,9 +1,22 @@
 """Analysis: design-based estimates of satisfaction indices (pure functions on arrays).
 
-Build a :class:`Design` with :func:`make_design`, then estimate means, totals, ratios and
-shares (:func:`estimate_means`, ...) or the whole index tree of an instrument
-(:func:`estimate_indices`) by domain; every result is a frozen :class:`Estimate` with its
-standard error, interval, design effect, effective sample size and reliability flag.
+* Design: :func:`make_design` (weights, strata, PSUs, fpc), :class:`EstimationOptions`
+  (interval method, level, lonely-PSU rule, Taylor or jackknife variance, reliability).
+* Estimates by domain: :func:`estimate_means`, :func:`estimate_totals`,
+  :func:`estimate_ratios`, :func:`estimate_shares`, and the whole index tree of an
+  instrument with :func:`estimate_indices` (item shares, element indices, overall index;
+  :func:`tree_from_instrument`, :func:`make_index_tree`). Every result is a frozen
+  :class:`Estimate` with its standard error, interval, df, n, design effect, effective
+  sample size, method and reliability flag (:func:`find_estimate` picks one).
+* Scale: :func:`index_statistics` computes the GROUP BY sums a database would, and
+  :func:`estimate_indices_from_sums` estimates from them (:class:`SufficientStatistics`).
+* Comparisons: :func:`compare_indices_with_population`,
+  :func:`compare_means_with_population`, :func:`compare_periods`,
+  :func:`adjust_p_values`; league tables with rank intervals, :func:`league_table`;
+  small areas, :func:`small_area_estimates` and :func:`fay_herriot`.
+* What to improve: :func:`driver_analysis`, :func:`element_scores`,
+  :func:`importance_performance`; instrument quality, :func:`cronbach_alpha` and
+  :func:`item_nonresponse`.
 """
 
 from analysis.comparisons import (

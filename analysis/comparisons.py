@@ -61,6 +61,8 @@ class Comparison(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         Two-sided p-value, adjusted within the variable, and the adjustment method.
     significant
         Whether ``p_adjusted < 1 - level``.
+    n, n_eff
+        Respondents and effective sample size behind ``estimate``.
 
     Notes
     -----
@@ -82,6 +84,8 @@ class Comparison(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     p_adjusted: float
     adjustment: Adjustment
     significant: bool
+    n: int
+    n_eff: float
 
 
 def _p_values(difference: FloatArray, se: FloatArray, df: FloatArray) -> FloatArray:
@@ -132,6 +136,8 @@ def _assemble(
             p_adjusted=float(pa),
             adjustment=adjust,
             significant=bool(pa < 1.0 - level),
+            n=a.n,
+            n_eff=a.n_eff,
         )
         for (a, b), d, s, h, f, pv, pa in zip(
             pairs, difference, se, half, df, p, adjusted, strict=True

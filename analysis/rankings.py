@@ -35,6 +35,8 @@ class LeagueRow(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         What is ranked.
     estimate, se, flag
         The estimate, its standard error and its reliability flag.
+    n, n_eff
+        Respondents and effective sample size behind the estimate.
     rank
         Rank of the estimate itself (1 = highest; ties share the best rank).
     rank_low, rank_high
@@ -50,6 +52,8 @@ class LeagueRow(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     estimate: float
     se: float
     flag: Flag
+    n: int
+    n_eff: float
     rank: int
     rank_low: int
     rank_high: int
@@ -145,6 +149,8 @@ def league_table(
             estimate=e.estimate,
             se=e.se,
             flag=e.flag,
+            n=e.n,
+            n_eff=e.n_eff,
             rank=int(r),
             rank_low=int(lo),
             rank_high=int(hi),

@@ -85,8 +85,8 @@ class SmallAreaEstimate(msgspec.Struct, frozen=True, kw_only=True):
         Fitted variance of the area effects (model scale).
     transform
         Scale of the model.
-    n
-        Respondents behind the direct estimate.
+    n, n_eff
+        Respondents and effective sample size behind the direct estimate.
     """
 
     variable: str
@@ -99,6 +99,7 @@ class SmallAreaEstimate(msgspec.Struct, frozen=True, kw_only=True):
     model_variance: float
     transform: Transform
     n: int
+    n_eff: float
 
 
 def _gls(y: FloatArray, x: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -277,6 +278,7 @@ def small_area_estimates(
             model_variance=fit.model_variance,
             transform=transform,
             n=e.n,
+            n_eff=e.n_eff,
         )
         for e, t, s, g in zip(estimates, theta, mse, fit.shrinkage, strict=True)
     ]

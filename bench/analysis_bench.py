@@ -175,7 +175,7 @@ def main() -> None:
     print("## Analysis engine (issue #5)\n")
     print(f"- machine: {machine()}")
     print(f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"- command: `.venv/bin/python bench/analysis_bench.py --runs {args.runs}`")
+    print(f"- command: `.venv/bin/python bench/analysis_bench.py {' '.join(sys.argv[1:])}`")
     print(f"- load average at the end (1, 5, 15 min): {load}\n")
     print("| benchmark | target | median wall | median CPU | wall runs (s) | result |")
     print("| --- | --- | --- | --- | --- | --- |")
