@@ -276,3 +276,25 @@ def test_census_stratum_is_not_lonely(fx_apiclus1: ApiData) -> None:
     design = make_design(d.num("pw"), strata=d.num("dnum").astype(int), fpc=fpc)
     (got,) = estimate_means({"api00": d.num("api00")}, design)
     np.testing.assert_allclose([got.estimate, got.se], R["lonely_fpc_fail_ok"], rtol=RTOL)
+
+
+def test_two_stage_design_with_first_stage_fpc_matches_r_ultimate_cluster(
+    fx_apiclus2: ApiData,
+) -> None:
+    # R: options(survey.ultimate.cluster=TRUE)
+    #    d <- svydesign(id=~dnum+snum, fpc=~fpc1+fpc2, weights=~pw, data=apiclus2)
+    #    m <- svymean(~api00, d, deff="replace"); c(coef(m), SE(m), deff(m))
+    #    b <- svyby(~api00, ~stype, d, svymean, deff="replace")
+    #    c(coef(b), SE(b), b[, ncol(b)])
+    mean = (670.8118081180811, 29.889162472471149, 6.0122273321984894)
+    by_type = (
+        692.81040086673897, 598.34065934065927, 642.35199999999998,
+        29.471517400566448, 16.510696023023641, 44.129393227115436,
+        3.7360150954102926, 0.56044119486939803, 2.4998064813390046,
+    )  # fmt: skip
+    d = fx_apiclus2
+    design = make_design(d.num("pw"), psu=d.num("dnum").astype(int), fpc=d.num("fpc1"))
+    whole = estimate_means({"api00": d.num("api00")}, design)
+    np.testing.assert_allclose(_figures(whole, with_deff=True), mean, rtol=RTOL)
+    parts = estimate_means({"api00": d.num("api00")}, design, domain=d.text("stype"))
+    np.testing.assert_allclose(_figures(parts, with_deff=True), by_type, rtol=RTOL)
