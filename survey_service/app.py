@@ -40,6 +40,7 @@ from survey_service.features.questionnaire.entry import TokenError
 from survey_service.features.questionnaire.pages import message_page
 from survey_service.features.receipts.controllers import ReceiptApi
 from survey_service.features.responses.controllers import ResponseApi
+from survey_service.features.samples.controllers import SampleApi
 from survey_service.features.units.controllers import UnitApi
 from survey_service.i18n import choose_language, translate
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvitationCodes,
             ReceiptApi,
             FrameApi,
+            SampleApi,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
         dependencies={"db_session": Provide(provide_session)},

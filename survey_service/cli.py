@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from survey_service import cli_sample
 from survey_service.cli_frame import frame_group
 from survey_service.cli_instruments import instruments_group
 from survey_service.config import Settings, load_settings
@@ -178,6 +179,10 @@ def api_tokens_create(name: str) -> None:
 
 main.add_command(instruments_group)
 main.add_command(frame_group)
+main.add_command(cli_sample.sample_group)
+main.add_command(cli_sample.invitations_group)
+main.add_command(cli_sample.fieldwork_group)
+main.add_command(cli_sample.weights_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
