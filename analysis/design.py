@@ -237,8 +237,11 @@ def make_design(
     Notes
     -----
     Multi-stage designs are handled with the ultimate-cluster approximation: the variance
-    uses first-stage PSU totals only, which is exact with replacement and conservative
-    otherwise (Wolter 2007, §2.4.1).
+    uses first-stage PSU totals (and the first-stage fpc) only, as R does with
+    ``options(survey.ultimate.cluster = TRUE)``. Without an fpc this is the usual
+    with-replacement estimator (slightly conservative); with a first-stage fpc it leaves
+    out the within-PSU stage that R's full multistage formula adds (the API two-stage
+    sample: SE 29.89 instead of 30.10) (Wolter 2007, §2.4.1).
 
     References
     ----------
