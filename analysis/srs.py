@@ -1,4 +1,4 @@
-"""The simple-random-sampling term of the design effect, three equivalent ways.
+"""The simple-random-sampling term of the design effect, from rows or from sums.
 
 The design effect compares the design variance with
 :math:`\\hat V_{srs} = W Q / (n - 1)`, where :math:`Q = \\sum_k \\phi_k^2 / w_k` sums, over
@@ -6,7 +6,8 @@ the respondents of a domain, the squared influence :math:`\\phi_k` of the estima
 form divided by the weight (see :func:`analysis.results.design_effect`). :math:`Q` needs
 row-level information, which arrives as
 
-* the rows themselves (in-memory path; the cells when every cell is one row), or
+* the rows themselves (in-memory path: the second pass of
+  :mod:`analysis.linearisation`, or the closed form :math:`R(1-R)/X` for shares), or
 * a per-domain Gram matrix :math:`G_d = \\sum_{k \\in d} w_k v_k v_k^\\top` of the row
   vector :math:`v_k = (y_{k1}, \\dots, y_{kJ}, x_{k1}, \\dots, x_{kJ})`, which a database
   computes with one ``GROUP BY domain`` (sufficient-statistics path): for
@@ -18,30 +19,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.cells import sum_by
 from analysis.linearisation import Linearised
 
-__all__ = ["srs_from_gram", "srs_sum"]
+__all__ = ["srs_from_gram"]
 
 FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-
-
-def srs_sum(z_srs: FloatArray, inverse_weight: FloatArray, domain: IntArray, d: int) -> FloatArray:
-    """:math:`Q_d = \\sum_{k \\in d} \\phi_k^2 / w_k` from single-row influence values.
-
-    Parameters
-    ----------
-    z_srs
-        Mean-form influence per row (or single-row cell).
-    inverse_weight
-        :math:`1 / w_k` (0 for zero weights, whose influence is 0).
-    domain
-        Domain code per row.
-    d
-        Number of domains.
-    """
-    return sum_by(domain, z_srs * z_srs * inverse_weight, d)
 
 
 def srs_from_gram(lin: Linearised, gram: FloatArray) -> FloatArray:
