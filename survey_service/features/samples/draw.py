@@ -79,9 +79,12 @@ def _plan(
     frame = load_frame(
         conn, survey, spec, design_id=row.id, reference_date=reference_date, progress=progress
     )
-    mask = eligible_dossiers(
-        frame.columns, spec.population, spec.exclusions, reference_date=reference_date, rng=rng
-    )
+    # An empty frame is checked here: eligible_dossiers' one-per-person rule fails on it.
+    mask = np.zeros(0, dtype=np.bool_)
+    if frame.size:
+        mask = eligible_dossiers(
+            frame.columns, spec.population, spec.exclusions, reference_date=reference_date, rng=rng
+        )
     rows = np.flatnonzero(mask).astype(np.int64)
     if rows.size == 0:
         raise SampleServiceError(

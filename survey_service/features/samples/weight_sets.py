@@ -114,7 +114,7 @@ def _margins(
 ) -> Margins:
     frame = load_frame(conn, survey, spec, progress=progress)
     keep = np.ones(frame.size, dtype=np.bool_)
-    if spec is not None:
+    if spec is not None and frame.size:
         rule = spec.exclusions.one_per_person
         exclusions = Exclusions(no_contact=False, opted_out=False, one_per_person=rule)
         drawn = (design.drawn_at or utcnow()).date()
