@@ -218,8 +218,6 @@ def _with_population(
     check_options(options, design.strata)
     if options.variance != "taylor":
         raise OptionsError("comparisons with the population use Taylor linearisation")
-    if problem.totals.any():
-        raise OptionsError("compare means, shares or indices with the population, not totals")
     population, whole, centred = _population_influence(problem, design, options)
     part = prepare(problem, design, domain)
     cross = np.zeros((len(problem.names), part.layout.n_groups))

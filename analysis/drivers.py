@@ -229,9 +229,10 @@ def driver_analysis(
     """
     y = np.asarray(outcome, dtype=np.float64)
     names = list(predictors)
-    x = np.column_stack([np.ones(y.size)] + [np.asarray(predictors[k], float) for k in names])
-    if y.shape != (design.n,) or x.shape[0] != design.n:
+    columns = [np.asarray(predictors[k], dtype=np.float64) for k in names]
+    if y.shape != (design.n,) or any(c.shape != (design.n,) for c in columns):
         raise DesignError(f"outcome and predictors need {design.n} values each")
+    x = np.column_stack([np.ones(design.n), *columns])
     keep = np.isfinite(y) & np.all(np.isfinite(x), axis=1) & (design.weights > 0)
     if keep.sum() <= x.shape[1]:
         raise ModelError(f"{int(keep.sum())} complete respondents cannot fit {x.shape[1]} terms")

@@ -85,3 +85,10 @@ def test_estimates_of_several_variables_are_rejected(fx_overall: list) -> None:
     mixed.append(msgspec.structs.replace(fx_overall[3], variable="other"))
     with pytest.raises(ModelError, match="one variable"):
         small_area_estimates(mixed)
+
+
+def test_zero_standard_error_needs_the_arcsine_scale(fx_overall: list) -> None:
+    zero = [*fx_overall[:4], msgspec.structs.replace(fx_overall[4], se=0.0)]
+    with pytest.raises(ModelError, match="zero standard error"):
+        small_area_estimates(zero, transform="none")
+    assert len(small_area_estimates(zero)) == 5
