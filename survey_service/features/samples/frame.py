@@ -18,11 +18,14 @@ from numpy.typing import NDArray
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Row,
     Select,
     String,
+    cast,
     false,
     func,
+    literal_column,
     or_,
     select,
     type_coerce,
@@ -39,6 +42,7 @@ __all__ = ["LoadedFrame", "load_frame", "person_key"]
 
 CHUNK_ROWS = 50_000
 _NOT_SURVEYED = np.datetime64("NaT", "D")
+_UNIX_JULIAN_DAY = 2440587.5  # julianday('1970-01-01') in SQLite
 
 
 class LoadedFrame(msgspec.Struct, frozen=True, kw_only=True):
@@ -106,6 +110,13 @@ def _order(conn: Connection) -> ColumnElement[str] | InstrumentedAttribute[str]:
     return Dossier.code.collate("C") if conn.dialect.name == "postgresql" else Dossier.code
 
 
+def _days(conn: Connection, column: InstrumentedAttribute[dt.date]) -> ColumnElement[int]:
+    """Days since 1970-01-01 computed by the database: integers load far faster than dates."""
+    if conn.dialect.name == "postgresql":
+        return type_coerce(column - literal_column("DATE '1970-01-01'"), Integer)
+    return cast(func.julianday(column) - _UNIX_JULIAN_DAY, Integer)
+
+
 def _query(
     conn: Connection, survey: SurveyRef, spec: SampleDesign | None, units: Iterable[int]
 ) -> Select[*tuple[Any, ...]]:
@@ -120,8 +131,8 @@ def _query(
             type_coerce(Dossier.applicant_kind, String),
             Dossier.applicant_key,
             Dossier.procedure_code,
-            Dossier.received_on,
-            Dossier.result_on,
+            _days(conn, Dossier.received_on),
+            _days(conn, Dossier.result_on),
             contact.label("has_contact"),
             func.coalesce(DossierContact.opted_out, false()).label("opted_out"),
         )
@@ -160,8 +171,8 @@ def _chunk_arrays(part: Sequence[Row[*tuple[Any, ...]]]) -> dict[str, NDArray[An
             [person_key(k, i) for k, i in zip(keys, ids, strict=True)], dtype=np.int64
         ),
         "procedure": np.array(procs, dtype=np.str_),
-        "received_date": np.array(received, dtype="datetime64[D]"),
-        "result_date": np.array(result, dtype="datetime64[D]"),
+        "received_date": np.array(received, dtype=np.int64).astype("datetime64[D]"),
+        "result_date": np.array(result, dtype=np.int64).astype("datetime64[D]"),
         "has_contact": np.array(contact, dtype=np.bool_),
         "opted_out": np.array(opted, dtype=np.bool_),
     }
