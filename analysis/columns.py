@@ -75,6 +75,13 @@ class Columns(Protocol):
         """Weight of the rows usable for column ``j`` per cell (design-effect base)."""
         ...
 
+    def ratio_influence(
+        self, j: int, cells: slice, scale: FloatArray, slope: FloatArray
+    ) -> FloatArray:
+        """:math:`y s - x b` for column ``j``: the ratio influence given per-cell
+        :math:`s = 1/X_d` and :math:`b = R_d / X_d`."""
+        ...
+
     def support_count(self, k: int, cells: slice) -> FloatArray:
         """Rows with a positive weight and a usable item of composite ``k`` per cell."""
         ...
@@ -150,6 +157,13 @@ class CellSums(msgspec.Struct, frozen=True, eq=False):
         """Column ``j`` of the base weights (the denominators by default)."""
         source = self.denominators if self.base_weights is None else self.base_weights
         out: FloatArray = source[j, cells]
+        return out
+
+    def ratio_influence(
+        self, j: int, cells: slice, scale: FloatArray, slope: FloatArray
+    ) -> FloatArray:
+        """:math:`y s - x b` per cell."""
+        out: FloatArray = self.numerators[j, cells] * scale - self.denominators[j, cells] * slope
         return out
 
     def support_count(self, k: int, cells: slice) -> FloatArray:
@@ -251,6 +265,19 @@ class RowColumns(msgspec.Struct, frozen=True, eq=False):
     def base_weight(self, j: int, cells: slice) -> FloatArray:
         """Weight where column ``j`` is usable."""
         out: FloatArray = self.weights[cells] * self.usable[j, cells]
+        return out
+
+    def ratio_influence(
+        self, j: int, cells: slice, scale: FloatArray, slope: FloatArray
+    ) -> FloatArray:
+        """:math:`w (y s - x b)`; for shares the indicators multiply first (one product
+        fewer per row than weighting both sides)."""
+        if self.satisfied is None:
+            out: FloatArray = self.numerator(j, cells) * scale - self.denominator(j, cells) * slope
+            return out
+        out = self.satisfied[j, cells] * scale
+        out -= self.usable[j, cells] * slope
+        out *= self.weights[cells]
         return out
 
     def support_count(self, k: int, cells: slice) -> FloatArray:

@@ -377,8 +377,8 @@ def _influence(
     j = lin.n_base
     if e >= j:
         return acc[e - j], acc[e - j]
-    y, x = columns.numerator(e, cells), columns.denominator(e, cells)
     if lin.totals[e]:
+        y, x = columns.numerator(e, cells), columns.denominator(e, cells)
         return y, y - lin.ratio[e][dom] * x
-    z = y * inverse[e][dom] - x * slope[e][dom]
+    z = columns.ratio_influence(e, cells, inverse[e][dom], slope[e][dom])
     return z, z
