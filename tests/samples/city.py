@@ -6,16 +6,20 @@ tests compare against is recomputed here from plain queries, not from the code u
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from click.testing import CliRunner, Result
+from litestar.testing import TestClient
 from sqlalchemy import func, insert, select, update
 
 from sampling import FrameColumns
+from survey_service.app import create_app
 from survey_service.cli import main
+from survey_service.config import Settings
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.models import (
     Dossier,
@@ -26,6 +30,7 @@ from survey_service.db.models import (
     Survey,
     Unit,
 )
+from survey_service.features.samples.letters import VIETNAM
 from tests.seed import COMMUNE_CODE, WARD_CODE, seed_small_city
 
 SURVEY = "T-2025-Q3"
@@ -51,6 +56,36 @@ def env(url: str) -> dict[str, str]:
 def run(url: str, *args: str) -> Result:
     """Run ``survey-service ARGS`` against ``url``."""
     return CliRunner().invoke(main, list(args), env=env(url))
+
+
+def client(url: str) -> TestClient:  # type: ignore[type-arg]
+    """A test client of the app on ``url`` with the tests' secret and public URL."""
+    settings = Settings(
+        database_url=url, secret_key=SECRET, environment="test", public_base_url=PUBLIC_URL
+    )
+    return TestClient(create_app(settings))
+
+
+def soon(minutes: int = 1) -> str:
+    """A time just after now, as a gateway in Vietnam writes it (no offset)."""
+    later = dt.datetime.now(VIETNAM) + dt.timedelta(minutes=minutes)
+    return later.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def drawn(url: str, seed: int = 20251001) -> None:
+    """Store the test design and draw it."""
+    added = run(url, "sample", "design", "add", SURVEY, str(DESIGN_FILE))
+    assert added.exit_code == 0, added.output
+    result = run(url, "sample", "draw", SURVEY, "--seed", str(seed), "--quiet")
+    assert result.exit_code == 0, result.output
+
+
+def export(url: str, path: Path, *extra: str) -> list[dict[str, str]]:
+    """Export invitations to ``path`` and read the CSV back."""
+    result = run(url, "invitations", "export", SURVEY, "--out", str(path), "--quiet", *extra)
+    assert result.exit_code == 0, result.output
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def frame_lines(n: int = 900, seed: int = 7) -> list[str]:

@@ -10,23 +10,20 @@ import msgspec
 from litestar.testing import TestClient
 
 from sampling import decode_design
-from survey_service.app import create_app
 from survey_service.auth import create_api_token
-from survey_service.config import Settings
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.models import FieldworkEvent, SampleDesign, WeightSet
 from survey_service.features.samples.draw import preview_design
 from survey_service.features.samples.letters import VIETNAM
 from tests.samples.city import (
     DESIGN_FILE,
-    PUBLIC_URL,
-    SECRET,
     SURVEY,
     add_responses,
     count,
     members,
     seed_frame,
 )
+from tests.samples.city import client as client_of
 
 BASE = f"/api/surveys/{SURVEY}"
 
@@ -38,13 +35,6 @@ def _token(url: str) -> dict[str, str]:
             return {"Authorization": f"Bearer {create_api_token(conn, 'statistician')}"}
     finally:
         engine.dispose()
-
-
-def _client(url: str) -> TestClient:  # type: ignore[type-arg]
-    settings = Settings(
-        database_url=url, secret_key=SECRET, environment="test", public_base_url=PUBLIC_URL
-    )
-    return TestClient(create_app(settings))
 
 
 def _design() -> dict[str, Any]:
@@ -124,7 +114,7 @@ def test_api_from_design_to_weights(fx_any_backend_url: str, tmp_path: Path) -> 
     url = fx_any_backend_url
     seed_frame(url, tmp_path)
     auth = _token(url)
-    with _client(url) as client:
+    with client_of(url) as client:
         _designs_and_draw(client, url, auth)
         main = _fieldwork(client, url, auth)
         early = client.post(f"{BASE}/weights", json={}, headers=auth)

@@ -114,9 +114,9 @@ def _label(labels: dict[str, NDArray[Any]], name: str, h: int) -> str | None:
     return str(labels[name][h]) if name in labels else None
 
 
-def _preview_out(survey: SurveyRef, row: DesignRow, planned: _Planned, seed: int) -> PreviewOut:
+def _strata_out(planned: _Planned) -> list[StratumPlanOut]:
     plan, labels = planned.plan, planned.labels
-    strata = [
+    return [
         StratumPlanOut(
             key=_key(labels, h),
             unit=_label(labels, "unit", h),
@@ -130,6 +130,12 @@ def _preview_out(survey: SurveyRef, row: DesignRow, planned: _Planned, seed: int
         )
         for h in range(plan.population.size)
     ]
+
+
+def _preview_out(
+    survey: SurveyRef, row: DesignRow, planned: _Planned, seed: int, reference: dt.date
+) -> PreviewOut:
+    plan = planned.plan
     units = [
         UnitPlanOut(
             unit=str(name),
@@ -145,14 +151,14 @@ def _preview_out(survey: SurveyRef, row: DesignRow, planned: _Planned, seed: int
         design=row.name,
         version=row.version,
         seed=seed,
-        reference_date=(row.drawn_at or utcnow()).date(),
+        reference_date=reference,
         frame_rows=planned.frame.size,
         eligible=int(planned.rows.size),
         sample_size=int(plan.sample_size.sum()),
         reserve_size=int(plan.reserve_size.sum()),
         expected_respondents=float(plan.expected_respondents.sum()),
         overall_margin=_finite(plan.overall_margin),
-        strata=strata,
+        strata=_strata_out(planned),
         units=units,
     )
 
@@ -177,7 +183,7 @@ def preview_design(
         reference = (row.drawn_at or utcnow()).date()
         rng = np.random.default_rng(seed)
         planned = _plan(conn, survey, row, spec, rng, reference, progress)
-    return _preview_out(survey, row, planned, seed)
+    return _preview_out(survey, row, planned, seed, reference)
 
 
 def _sort_keys(planned: _Planned, spec: SampleDesign) -> list[NDArray[Any]]:
@@ -271,40 +277,31 @@ def _check_selection(spec: SampleDesign) -> None:
         )
 
 
-def draw_design(
-    engine: Engine,
-    survey_code: str,
-    *,
-    seed: int,
-    design_name: str | None = None,
-    progress: bool = False,
+def _draw(
+    conn: Connection, survey_code: str, seed: int, design_name: str | None, progress: bool
 ) -> DrawOut:
-    """Draw the design and store strata, members, seed and library version, all or nothing."""
-    with engine.begin() as conn:
-        survey = find_survey(conn, survey_code)
-        row = find_design(conn, survey, design_name)
-        if row.drawn_at is not None:
-            raise AlreadyDrawnError(
-                f"design {row.name!r} v{row.version} was drawn on {row.drawn_at:%Y-%m-%d} "
-                f"with seed {row.seed}; add the design again to make a new version"
-            )
-        spec = design_spec(row)
-        _check_selection(spec)
-        now = utcnow()
-        _claim(conn, row, seed, now)
-        rng = np.random.default_rng(seed)
-        planned = _plan(conn, survey, row, spec, rng, now.date(), progress)
-        sample = draw_sample(
-            planned.strata.ids,
-            planned.plan.sample_size,
-            rng,
-            method=spec.selection.method,
-            sort_keys=_sort_keys(planned, spec),
-            reserve_sizes=planned.plan.reserve_size,
+    survey = find_survey(conn, survey_code)
+    row = find_design(conn, survey, design_name)
+    if row.drawn_at is not None:
+        raise AlreadyDrawnError(
+            f"design {row.name!r} v{row.version} was drawn on {row.drawn_at:%Y-%m-%d} "
+            f"with seed {row.seed}; add the design again to make a new version"
         )
-        _store_members(
-            conn, row.id, planned, sample, _store_strata(conn, row.id, planned), progress
-        )
+    spec = design_spec(row)
+    _check_selection(spec)
+    now = utcnow()
+    _claim(conn, row, seed, now)
+    rng = np.random.default_rng(seed)
+    planned = _plan(conn, survey, row, spec, rng, now.date(), progress)
+    sample = draw_sample(
+        planned.strata.ids,
+        planned.plan.sample_size,
+        rng,
+        method=spec.selection.method,
+        sort_keys=_sort_keys(planned, spec),
+        reserve_sizes=planned.plan.reserve_size,
+    )
+    _store_members(conn, row.id, planned, sample, _store_strata(conn, row.id, planned), progress)
     return DrawOut(
         survey_code=survey.code,
         design=row.name,
@@ -317,3 +314,20 @@ def draw_design(
         sample_size=int(np.count_nonzero(~sample.reserve)),
         reserve_size=int(np.count_nonzero(sample.reserve)),
     )
+
+
+def draw_design(
+    engine: Engine,
+    survey_code: str,
+    *,
+    seed: int,
+    design_name: str | None = None,
+    progress: bool = False,
+) -> DrawOut:
+    """Draw the design and store strata, members, seed and library version, all or nothing.
+
+    The design is claimed first (``drawn_at`` set where it is still empty), so of two
+    concurrent draws one waits and then finds the design drawn.
+    """
+    with engine.begin() as conn:
+        return _draw(conn, survey_code, seed, design_name, progress)

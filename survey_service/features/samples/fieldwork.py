@@ -183,6 +183,23 @@ def _new_only(conn: Connection, rows: Sequence[_Checked]) -> list[_Checked]:
     return fresh
 
 
+def _insert(conn: Connection, rows: Sequence[_Checked], source: str) -> None:
+    if rows:
+        conn.execute(
+            insert(FieldworkEvent),
+            [
+                {
+                    "sample_member_id": r.member_id,
+                    "outcome": r.outcome,
+                    "recorded_at": r.recorded_at,
+                    "source": source,
+                    "note": r.note,
+                }
+                for r in rows
+            ],
+        )
+
+
 def import_outcomes(
     engine: Engine,
     rows: Sequence[OutcomeRow],
@@ -202,20 +219,7 @@ def import_outcomes(
         good, bad = _check(rows, members, survey.code if survey else None)
         committed = not bad or skip_bad
         fresh = _new_only(conn, good) if committed else []
-        if fresh:
-            conn.execute(
-                insert(FieldworkEvent),
-                [
-                    {
-                        "sample_member_id": r.member_id,
-                        "outcome": r.outcome,
-                        "recorded_at": r.recorded_at,
-                        "source": source,
-                        "note": r.note,
-                    }
-                    for r in fresh
-                ],
-            )
+        _insert(conn, fresh, source)
     return FieldworkImportOut(
         received=len(rows),
         imported=len(fresh),

@@ -224,6 +224,17 @@ def _last_surveyed(
     return last
 
 
+def _columns(
+    conn: Connection, query: Select[*tuple[Any, ...]], progress: bool
+) -> dict[str, NDArray[Any]]:
+    """Every selected column as one array, chunk by chunk."""
+    chunks = [_chunk_arrays(part) for part in _chunks(conn, query, progress)]
+    return {
+        name: np.concatenate([c[name] for c in chunks]) if chunks else np.array([], dtype=kind)
+        for name, kind in _EMPTY.items()
+    }
+
+
 def load_frame(
     conn: Connection,
     survey: SurveyRef,
@@ -240,13 +251,7 @@ def load_frame(
     excludes recently surveyed applicants.
     """
     units = _unit_codes(conn, survey, spec)
-    chunks = [
-        _chunk_arrays(part) for part in _chunks(conn, _query(conn, survey, spec, units), progress)
-    ]
-    data = {
-        name: np.concatenate([c[name] for c in chunks]) if chunks else np.array([], dtype=kind)
-        for name, kind in _EMPTY.items()
-    }
+    data = _columns(conn, _query(conn, survey, spec, units), progress)
     lookup = np.array([""] + [units.get(i, "") for i in range(1, max(units, default=0) + 1)])
     unit_code = lookup[data["unit_id"]] if data["unit_id"].size else np.array([], dtype=np.str_)
     days = spec.exclusions.surveyed_within_days if spec is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, ScalarSelect, String, select, type_coerce
+from sqlalchemy import Connection, ScalarSelect, Select, String, select, type_coerce
 
 from survey_service.db.enums import FieldworkOutcome
 from survey_service.db.models import Dossier, FieldworkEvent, Response, SampleMember
@@ -61,13 +61,9 @@ class MemberOutcomes(msgspec.Struct, frozen=True, kw_only=True):
     response_id: NDArray[np.int64]
 
 
-def member_outcomes(conn: Connection, design_id: int) -> MemberOutcomes:
-    """Return the fielded members of a design with their current outcome.
-
-    A reserve member counts as fielded once it was given a link, an outcome or a response.
-    """
+def _query(design_id: int) -> Select[*tuple[Any, ...]]:
     event = latest_event().label("event")
-    query = (
+    return (
         select(
             SampleMember.id,
             SampleMember.stratum_id,
@@ -86,9 +82,16 @@ def member_outcomes(conn: Connection, design_id: int) -> MemberOutcomes:
         .where(SampleMember.design_id == design_id)
         .order_by(SampleMember.id)
     )
+
+
+def member_outcomes(conn: Connection, design_id: int) -> MemberOutcomes:
+    """Return the fielded members of a design with their current outcome.
+
+    A reserve member counts as fielded once it was given a link, an outcome or a response.
+    """
     rows = [
         r
-        for r in conn.execute(query)
+        for r in conn.execute(_query(design_id))
         if not r[7] or r[8] is not None or r[9] is not None or r[10] is not None
     ]
     outcome = [

@@ -6,12 +6,12 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from sampling import AaporRates, DispositionCounts, aapor_rates, count_dispositions
 from survey_service.db.models import Stratum, Unit
 from survey_service.features.samples.designs import find_design, find_survey
-from survey_service.features.samples.outcomes import member_outcomes
+from survey_service.features.samples.outcomes import MemberOutcomes, member_outcomes
 from survey_service.features.samples.schemas import GroupRates, RatesOut
 
 __all__ = ["FORMULAS", "survey_rates"]
@@ -57,6 +57,19 @@ def _group(
     )
 
 
+def _group_names(
+    conn: Connection, design_id: int, by: str, members: MemberOutcomes
+) -> tuple[dict[int, str], NDArray[np.int64]]:
+    """Id → name of each group (stratum key or unit code) and each member's group id."""
+    if by == "stratum":
+        query = select(Stratum.id, Stratum.key).where(Stratum.design_id == design_id)
+        names = {int(i): str(k) for i, k in conn.execute(query.order_by(Stratum.key))}
+        return names, members.stratum_id
+    ids = sorted(set(members.unit_id.tolist()))
+    query = select(Unit.id, Unit.code).where(Unit.id.in_(ids)).order_by(Unit.code)
+    return {int(i): str(c) for i, c in conn.execute(query)}, members.unit_id
+
+
 def survey_rates(
     engine: Engine,
     survey_code: str,
@@ -73,15 +86,7 @@ def survey_rates(
         survey = find_survey(conn, survey_code)
         design = find_design(conn, survey, design_name, drawn=True)
         members = member_outcomes(conn, design.id)
-        if by == "stratum":
-            query = select(Stratum.id, Stratum.key).where(Stratum.design_id == design.id)
-            names = {int(i): str(k) for i, k in conn.execute(query.order_by(Stratum.key))}
-            keys = members.stratum_id
-        else:
-            ids = sorted(set(members.unit_id.tolist()))
-            query = select(Unit.id, Unit.code).where(Unit.id.in_(ids)).order_by(Unit.code)
-            names = {int(i): str(c) for i, c in conn.execute(query)}
-            keys = members.unit_id
+        names, keys = _group_names(conn, design.id, by, members)
     order = list(names)
     code_of = {key: g for g, key in enumerate(order)}
     groups = np.array([code_of[int(k)] for k in keys.tolist()], dtype=np.int64)
