@@ -3,8 +3,9 @@
 Every run builds the demo city into a fresh database (a new SQLite file, or a new
 PostgreSQL database that is dropped afterwards) in a child process, with the progress bar
 off. The parent measures the child's wall time from start to exit (interpreter start and
-imports included, as a user of ``survey-service demo`` sees it) and reads the child's peak
-resident memory from ``os.wait4``. It prints the machine, the load average and a Markdown
+imports included, as a user of ``survey-service demo`` sees it) and reads the child's CPU
+time and peak resident memory from ``os.wait4`` (CPU time says more than wall time when
+other work shares the machine). It prints the machine, the load average and a Markdown
 table of medians, for ``bench/RESULTS.md``.
 
 Usage::
@@ -74,8 +75,8 @@ def run_child(url: str, dossiers: int) -> None:
     print(f"{time.perf_counter() - started:.3f}")
 
 
-def measure(url: str, dossiers: int) -> tuple[float, float, float]:
-    """Return (process wall s, build_demo s, peak RSS MiB) of one run in a child process."""
+def measure(url: str, dossiers: int) -> tuple[float, float, float, float]:
+    """Return wall s, build_demo s, CPU s (user + system) and peak RSS MiB of one run."""
     command = [sys.executable, __file__, "child", url, str(dossiers)]
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -84,10 +85,11 @@ def measure(url: str, dossiers: int) -> tuple[float, float, float]:
     output = child.stdout.read() if child.stdout else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark run failed: {' '.join(command)}")
-    return wall, float(output.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, float(output.strip().splitlines()[-1]), cpu, usage.ru_maxrss / 1024
 
 
-def _run(backend: str, dossiers: int, workdir: Path) -> tuple[float, float, float]:
+def _run(backend: str, dossiers: int, workdir: Path) -> tuple[float, float, float, float]:
     if backend == "sqlite":
         path = workdir / f"demo-{secrets.token_hex(4)}.db"
         try:
@@ -130,15 +132,17 @@ def main() -> None:
     lines = [*machine(), f"- command: `{' '.join([Path(sys.executable).name, *sys.argv])}`", ""]
     lines += [
         "| backend | dossiers | runs | wall median (s) | wall min–max (s) "
-        "| build_demo median (s) | peak RSS median (MiB) | peak RSS max (MiB) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| build_demo median (s) | CPU median (s) | peak RSS median (MiB) | peak RSS max (MiB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     with tempfile.TemporaryDirectory(prefix="demo-bench-") as tmp:
         for size in args.sizes:
             runs = [_run(args.backend, size, Path(tmp)) for _ in range(args.runs)]
-            for wall, inner, rss in runs:
+            for wall, inner, cpu, rss in runs:
+                load = os.getloadavg()[0]
                 print(
-                    f"# {args.backend} {size:,}: {wall:.1f} s, {inner:.1f} s, {rss:.0f} MiB",
+                    f"# {args.backend} {size:,}: wall {wall:.1f} s, build_demo {inner:.1f} s, "
+                    f"CPU {cpu:.1f} s, {rss:.0f} MiB, load now {load:.1f}",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -147,7 +151,8 @@ def main() -> None:
                 f"| {args.backend} | {size:,} | {len(runs)} | {statistics.median(walls):.1f} "
                 f"| {min(walls):.1f}–{max(walls):.1f} "
                 f"| {statistics.median(r[1] for r in runs):.1f} "
-                f"| {statistics.median(r[2] for r in runs):.0f} | {max(r[2] for r in runs):.0f} |"
+                f"| {statistics.median(r[2] for r in runs):.1f} "
+                f"| {statistics.median(r[3] for r in runs):.0f} | {max(r[3] for r in runs):.0f} |"
             )
     print("\n".join(lines))
 
