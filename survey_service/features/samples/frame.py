@@ -246,9 +246,8 @@ def load_frame(
 ) -> LoadedFrame:
     """Load the survey's dossiers of the design's period and units, in dossier code order.
 
-    ``last_surveyed`` is filled from the fielded members of the other designs (within the
-    design's ``surveyed_within_days`` before ``reference_date``) only when the design
-    excludes recently surveyed applicants.
+    ``last_surveyed`` comes from other designs' fielded members, when the design excludes
+    applicants surveyed within N days of ``reference_date``.
     """
     units = _unit_codes(conn, survey, spec)
     data = _columns(conn, _query(conn, survey, spec, units), progress)
