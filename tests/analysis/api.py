@@ -46,4 +46,5 @@ class ApiData:
 
     def flag(self, key: str, value: str) -> NDArray[np.float64]:
         """1.0 where column ``key`` equals ``value``, else 0.0."""
-        return (self.text(key) == value).astype(np.float64)
+        out: NDArray[np.float64] = (self.text(key) == value).astype(np.float64)
+        return out

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.multitest import (  # type: ignore[import-untyped, unused-ignore]
+    multipletests,
+)
 
 from analysis import (
+    Adjustment,
     Design,
     EstimationOptions,
     OptionsError,
@@ -102,12 +105,10 @@ def test_adjustments_match_r_p_adjust_and_statsmodels() -> None:
     np.testing.assert_allclose(adjust_p_values(P, "bh"), bh, rtol=1e-12)
     rng = np.random.default_rng(9)
     many = rng.random(200) ** 3
-    for ours, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
-        np.testing.assert_allclose(
-            adjust_p_values(many, ours),
-            multipletests(many, method=theirs)[1],
-            rtol=1e-12,  # type: ignore[arg-type]
-        )
+    methods: list[tuple[Adjustment, str]] = [("holm", "holm"), ("bh", "fdr_bh")]
+    for ours, theirs in methods:
+        expected = np.asarray(multipletests(many, method=theirs)[1], dtype=float)
+        np.testing.assert_allclose(adjust_p_values(many, ours), expected, rtol=1e-12)
     np.testing.assert_array_equal(adjust_p_values(P, "none"), P)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from analysis import (
     Design,
+    DriverAnalysis,
     ModelError,
     driver_analysis,
     element_scores,
@@ -20,7 +21,7 @@ from tests.analysis.synthetic import clustered_survey
 RTOL = 1e-9
 
 
-def _fit(d: ApiData, design: Design, third: str):
+def _fit(d: ApiData, design: Design, third: str) -> DriverAnalysis:
     return driver_analysis(
         d.num("api00"),
         {"ell": d.num("ell"), "meals": d.num("meals"), third: d.num(third)},

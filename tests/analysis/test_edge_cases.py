@@ -108,7 +108,7 @@ def test_one_psu_stratum_fails_by_default_and_is_defined_otherwise() -> None:
         estimate_means({"x": x}, design)
     assert info.value.stratum == "2"
     for rule in ("certainty", "remove", "adjust", "average"):
-        options = EstimationOptions(lonely_psu=rule)  # type: ignore[arg-type]
+        options = EstimationOptions(lonely_psu=rule)
         (estimate,) = estimate_means({"x": x}, design, options=options)
         _finite([estimate])
         assert estimate.se > 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import (  # type: ignore[import-untyped, unused-ignore]
+    proportion_confint,
+)
 
 from analysis import Reliability, reliability_flags
 from analysis.intervals import bounded_interval, t_quantile
@@ -62,7 +64,17 @@ def test_t_quantile_matches_student_t() -> None:
     )
 
 
-def _flag(estimate, low, high, *, n=500.0, n_eff=400.0, df=60.0, bounded=True, se=0.01):
+def _flag(
+    estimate: float,
+    low: float,
+    high: float,
+    *,
+    n: float = 500.0,
+    n_eff: float = 400.0,
+    df: float = 60.0,
+    bounded: bool = True,
+    se: float = 0.01,
+) -> tuple[str, set[str]]:
     flags, reasons = reliability_flags(
         Reliability(),
         np.array([bounded]),

@@ -19,8 +19,11 @@ from tests.analysis.synthetic import ITEMS, TREE
 SETTINGS = settings(max_examples=40, deadline=None)
 
 
+Survey = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 @st.composite
-def surveys(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def surveys(draw: st.DrawFn) -> Survey:
     """Codes (n x 7), weights, strata (each with >= 2 rows) and domains."""
     n_strata = draw(st.integers(1, 4))
     sizes = draw(st.lists(st.integers(2, 12), min_size=n_strata, max_size=n_strata))
@@ -38,7 +41,7 @@ def surveys(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
 
 @SETTINGS
 @given(surveys(), st.sampled_from(["logit", "wilson", "korn-graubard"]))
-def test_intervals_stay_in_unit_interval_and_keep_a_width(survey, ci: str) -> None:
+def test_intervals_stay_in_unit_interval_and_keep_a_width(survey: Survey, ci: str) -> None:
     codes, weights, strata, domains = survey
     options = EstimationOptions(ci=ci, lonely_psu="adjust")  # type: ignore[arg-type]
     design = make_design(weights, strata=strata)
@@ -56,7 +59,9 @@ def test_intervals_stay_in_unit_interval_and_keep_a_width(survey, ci: str) -> No
 
 @SETTINGS
 @given(surveys(), st.floats(0.01, 1000.0))
-def test_means_and_shares_do_not_depend_on_the_scale_of_the_weights(survey, factor) -> None:
+def test_means_and_shares_do_not_depend_on_the_scale_of_the_weights(
+    survey: Survey, factor: float
+) -> None:
     codes, weights, strata, domains = survey
     options = EstimationOptions(lonely_psu="adjust")
     base = make_design(weights, strata=strata)
@@ -84,7 +89,7 @@ def test_means_and_shares_do_not_depend_on_the_scale_of_the_weights(survey, fact
 
 @SETTINGS
 @given(surveys(), st.floats(0.01, 1000.0))
-def test_totals_scale_with_the_weights(survey, factor) -> None:
+def test_totals_scale_with_the_weights(survey: Survey, factor: float) -> None:
     _, weights, strata, domains = survey
     x = np.arange(weights.size, dtype=float)
     options = EstimationOptions(lonely_psu="adjust")
@@ -103,7 +108,7 @@ def test_totals_scale_with_the_weights(survey, factor) -> None:
 
 @SETTINGS
 @given(surveys())
-def test_domain_totals_add_up_to_the_population_total(survey) -> None:
+def test_domain_totals_add_up_to_the_population_total(survey: Survey) -> None:
     _, weights, strata, domains = survey
     x = np.sqrt(np.arange(weights.size, dtype=float))
     design = make_design(weights, strata=strata)
@@ -114,7 +119,7 @@ def test_domain_totals_add_up_to_the_population_total(survey) -> None:
 
 @SETTINGS
 @given(surveys())
-def test_one_domain_covering_everything_is_the_whole_population(survey) -> None:
+def test_one_domain_covering_everything_is_the_whole_population(survey: Survey) -> None:
     _, weights, strata, _ = survey
     x = np.cos(np.arange(weights.size, dtype=float))
     design = make_design(weights, strata=strata)
@@ -129,7 +134,7 @@ def test_one_domain_covering_everything_is_the_whole_population(survey) -> None:
 
 @SETTINGS
 @given(surveys())
-def test_jackknife_of_a_total_equals_its_linearisation(survey) -> None:
+def test_jackknife_of_a_total_equals_its_linearisation(survey: Survey) -> None:
     # A total is linear in the weights: every JKn replicate deviation is exactly the
     # linearised one, so the two variances coincide (R's output shows the same).
     _, weights, strata, domains = survey

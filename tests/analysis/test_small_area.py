@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from analysis import (
+    Estimate,
     EstimationOptions,
     ModelError,
     estimate_indices,
@@ -18,7 +19,7 @@ from tests.analysis.synthetic import ITEMS, TREE
 
 
 @pytest.fixture(scope="module")
-def fx_overall() -> list:
+def fx_overall() -> list[Estimate]:
     rng = np.random.default_rng(21)
     units = np.repeat(np.arange(30), rng.integers(3, 40, 30))
     truth = np.clip(rng.normal(0.85, 0.06, 30), 0.5, 1.0)[units]
@@ -30,7 +31,9 @@ def fx_overall() -> list:
 
 
 @pytest.mark.parametrize("transform", ["arcsine", "none"])
-def test_eblup_shrinks_small_units_towards_the_mean(fx_overall: list, transform: str) -> None:
+def test_eblup_shrinks_small_units_towards_the_mean(
+    fx_overall: list[Estimate], transform: str
+) -> None:
     if transform == "none" and any(e.se == 0 for e in fx_overall):
         with pytest.raises(ModelError, match="zero standard error"):
             small_area_estimates(fx_overall, transform=transform)  # type: ignore[arg-type]
@@ -49,7 +52,7 @@ def test_eblup_shrinks_small_units_towards_the_mean(fx_overall: list, transform:
     assert small.shrinkage < large.shrinkage
 
 
-def test_unit_at_one_hundred_percent_is_shrunk_below_one(fx_overall: list) -> None:
+def test_unit_at_one_hundred_percent_is_shrunk_below_one(fx_overall: list[Estimate]) -> None:
     results = small_area_estimates(fx_overall)
     for r in results:
         if r.direct == 1.0:
@@ -70,12 +73,14 @@ def test_no_between_area_variance_gives_the_synthetic_estimate() -> None:
         ([0.1, 0.2, 0.3], [0.1, 0.0, 0.1], "positive"),
     ],
 )
-def test_bad_model_input_is_a_model_error(direct, variance, message) -> None:
+def test_bad_model_input_is_a_model_error(
+    direct: list[float], variance: list[float], message: str
+) -> None:
     with pytest.raises(ModelError, match=message):
         fay_herriot(np.array(direct), np.array(variance))
 
 
-def test_estimates_of_several_variables_are_rejected(fx_overall: list) -> None:
+def test_estimates_of_several_variables_are_rejected(fx_overall: list[Estimate]) -> None:
     other = (
         fx_overall[0].__class__(**{**fx_overall[0].__struct_config__.__dict__}) if False else None
     )
@@ -87,7 +92,7 @@ def test_estimates_of_several_variables_are_rejected(fx_overall: list) -> None:
         small_area_estimates(mixed)
 
 
-def test_zero_standard_error_needs_the_arcsine_scale(fx_overall: list) -> None:
+def test_zero_standard_error_needs_the_arcsine_scale(fx_overall: list[Estimate]) -> None:
     zero = [*fx_overall[:4], msgspec.structs.replace(fx_overall[4], se=0.0)]
     with pytest.raises(ModelError, match="zero standard error"):
         small_area_estimates(zero, transform="none")
