@@ -131,7 +131,7 @@ def _member_rows(city: DemoCity, q: int, ids: _Ids, suffix: str) -> list[Row]:
     n = len(members.dossier)
     unit = city.frame.unit_id[members.dossier]
     population = draw.population[members.stratum].astype(np.float64)
-    probability = draw.sample_size[members.stratum] / population
+    sample_size = draw.sample_size[members.stratum].astype(np.float64)
     return list(
         zip(
             range(ids.member, ids.member + n),
@@ -139,8 +139,8 @@ def _member_rows(city: DemoCity, q: int, ids: _Ids, suffix: str) -> list[Row]:
             (members.stratum + ids.stratum).tolist(),
             (members.dossier + 1).tolist(),
             unit.tolist(),
-            probability.tolist(),
-            (1.0 / probability).tolist(),
+            (sample_size / population).tolist(),
+            (population / sample_size).tolist(),
             [False] * n,
             token_hashes(members.token),
             stamps(members.sent_at + TOKEN_LIFETIME, suffix),
