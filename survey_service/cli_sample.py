@@ -69,6 +69,17 @@ def design_add(survey_code: str, file: Path) -> None:
     click.echo(f'design "{stored.name}" v{stored.version} stored for survey {stored.survey_code}')
 
 
+@design_group.command("list")
+@click.argument("survey_code")
+def design_list(survey_code: str) -> None:
+    """List the designs of SURVEY_CODE: name, version, when stored and drawn, seed."""
+    from survey_service.features.samples.designs import list_designs
+    from survey_service.features.samples.tables import designs_table
+
+    with _engine() as engine, engine.connect() as conn:
+        click.echo(designs_table(list_designs(conn, survey_code)))
+
+
 @sample_group.command("preview")
 @click.argument("survey_code")
 @_DESIGN

@@ -73,6 +73,8 @@ def _designs_and_draw(client: TestClient, url: str, auth: dict[str, str]) -> Non
     assert missing.status_code == 404
     assert "no survey with code 'NOPE'" in missing.text
     assert count(url, SampleDesign) == 2
+    listed = client.get(f"{BASE}/designs", headers=auth).json()
+    assert [(d["version"], d["drawn_at"]) for d in listed] == [(1, None), (2, None)]
 
     preview = client.get(f"{BASE}/sample/preview", headers=auth)
     assert preview.status_code == 200, preview.text

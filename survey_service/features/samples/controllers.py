@@ -26,7 +26,7 @@ from sampling import SampleDesign, SamplingError
 from survey_service.auth import api_token_guard
 from survey_service.config import Settings
 from survey_service.db.engine import make_sync_engine
-from survey_service.features.samples.designs import add_design
+from survey_service.features.samples.designs import add_design, list_designs
 from survey_service.features.samples.draw import draw_design, preview_design
 from survey_service.features.samples.errors import AlreadyDrawnError, SampleServiceError
 from survey_service.features.samples.fieldwork import import_outcomes, outcome_rows
@@ -110,6 +110,18 @@ class SampleApi(Controller):
         def work(engine: Engine) -> DesignOut:
             with engine.begin() as conn:
                 return add_design(conn, survey_code, data)
+
+        return await _run(request, work)
+
+    @get("/designs", summary="List the stored design versions")
+    async def designs(
+        self, request: Request[Any, Any, State], survey_code: FromPath[str]
+    ) -> list[DesignOut]:
+        """Every version, oldest first, with its seed and draw time once drawn."""
+
+        def work(engine: Engine) -> list[DesignOut]:
+            with engine.connect() as conn:
+                return list_designs(conn, survey_code)
 
         return await _run(request, work)
 

@@ -31,6 +31,7 @@ __all__ = [
     "design_spec",
     "find_design",
     "find_survey",
+    "list_designs",
     "read_design_file",
     "survey_units",
 ]
@@ -167,7 +168,8 @@ def find_design(
         query = query.where(DesignModel.drawn_at.is_not(None))
         query = query.order_by(DesignModel.drawn_at.desc(), DesignModel.id.desc())
     else:
-        query = query.order_by(DesignModel.version.desc(), DesignModel.id.desc())
+        # Ids grow with every design stored: the last one added, whatever its name.
+        query = query.order_by(DesignModel.id.desc())
     row = conn.execute(query.limit(1)).one_or_none()
     if row is None:
         called = f" called {name!r}" if name is not None else ""
@@ -189,6 +191,25 @@ def find_design(
         None if drawn_at is None else as_utc(drawn_at),
         row.library_version,
     )
+
+
+def list_designs(conn: Connection, survey_code: str) -> list[DesignOut]:
+    """Every stored design version of a survey, oldest first."""
+    survey = find_survey(conn, survey_code)
+    rows = conn.execute(
+        select(*_COLUMNS).where(DesignModel.survey_id == survey.id).order_by(DesignModel.id)
+    )
+    return [
+        DesignOut(
+            survey_code=survey.code,
+            name=r.name,
+            version=r.version,
+            created_at=as_utc(r.created_at),
+            seed=r.seed,
+            drawn_at=None if r.drawn_at is None else as_utc(r.drawn_at),
+        )
+        for r in rows
+    ]
 
 
 def design_spec(row: DesignRow) -> SampleDesign:

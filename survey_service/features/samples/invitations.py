@@ -194,13 +194,19 @@ def _write_csv(
 
 
 def _write_letters(
-    path: Path, invitees: Sequence[Invitee], links: Sequence[str], expires_at: dt.datetime
+    path: Path,
+    invitees: Sequence[Invitee],
+    links: Sequence[str],
+    expires_at: dt.datetime,
+    progress: bool,
 ) -> None:
     letters = [
         Letter(dossier_code=i.dossier_code, unit_name=i.unit_name, link=link)
         for i, link in zip(invitees, links, strict=True)
     ]
-    path.write_text(render_letters(letters, expires_at), encoding="utf-8")
+    # A QR code per letter is the slow part.
+    shown = tqdm(letters, desc="letters", unit=" letters", disable=not progress)
+    path.write_text(render_letters(shown, expires_at), encoding="utf-8")
 
 
 class _Request(msgspec.Struct, frozen=True, kw_only=True):
@@ -232,7 +238,7 @@ def _export(conn: Connection, req: _Request, temps: dict[Path, Path]) -> ExportO
         )
     if req.letters_path is not None:
         temps[req.letters_path] = _private_temp(req.letters_path)
-        _write_letters(temps[req.letters_path], listed, links, req.expires_at)
+        _write_letters(temps[req.letters_path], listed, links, req.expires_at, req.progress)
     return ExportOut(
         survey_code=survey.code,
         design=design.name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import msgspec
 from jinja2 import Environment
@@ -80,7 +80,7 @@ class Letter(msgspec.Struct, frozen=True, kw_only=True):
     link: str
 
 
-def render_letters(letters: Sequence[Letter], expires_at: dt.datetime) -> str:
+def render_letters(letters: Iterable[Letter], expires_at: dt.datetime) -> str:
     """Return one HTML document with a page per letter (print it on A4)."""
     pages = [
         {

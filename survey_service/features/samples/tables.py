@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from survey_service.features.samples.schemas import (
+    DesignOut,
     GroupRates,
     PreviewOut,
     RatesOut,
@@ -12,7 +14,7 @@ from survey_service.features.samples.schemas import (
     WeightSummary,
 )
 
-__all__ = ["preview_table", "rates_table", "weight_set_report"]
+__all__ = ["designs_table", "preview_table", "rates_table", "table", "weight_set_report"]
 
 Cell = str | int | float | None
 
@@ -47,6 +49,22 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(list(headers)), rule, *(line(r) for r in text)])
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "—" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+def _seed(value: int | None) -> str | None:
+    return None if value is None else str(value)  # no thousands separators in a seed
+
+
+def designs_table(designs: Sequence[DesignOut]) -> str:
+    """Stored designs: name, version, when stored and drawn (UTC), seed."""
+    rows: list[list[Cell]] = [
+        [d.name, d.version, _when(d.created_at), _when(d.drawn_at), _seed(d.seed)] for d in designs
+    ]
+    return table(["design", "version", "stored (UTC)", "drawn (UTC)", "seed"], rows)
 
 
 def preview_table(p: PreviewOut) -> str:
@@ -131,11 +149,14 @@ def weight_set_report(w: WeightSetOut) -> str:
     lines = [f"Weight set {w.id} ({kind}) of survey {w.survey_code}, {w.created_at:%Y-%m-%d %H:%M}"]
     lines += [f"  {n}. {step}" for n, step in enumerate(w.parameters.steps, start=1)]
     cal = d.calibration
-    lines.append(
-        f"Calibration {cal.method} on {', '.join(cal.variables) or 'nothing'}: "
-        f"{'converged' if cal.converged else 'NOT converged'} in {cal.iterations} iteration(s), "
-        f"max relative error {cal.max_relative_error:.2e}"
-    )
+    if cal.variables:
+        lines.append(
+            f"Calibration {cal.method} on {', '.join(cal.variables)}: "
+            f"{'converged' if cal.converged else 'NOT converged'} in {cal.iterations} "
+            f"iteration(s), max relative error {cal.max_relative_error:.2e}"
+        )
+    else:
+        lines.append("No calibration: the weights after the nonresponse adjustment")
     reached = ", ".join(f"{k} {v:.1e}" for k, v in d.margin_errors.items())
     lines.append(f"Largest relative gap to the frame counts: {reached or '—'}")
     if d.trimming is not None:
