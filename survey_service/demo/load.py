@@ -9,6 +9,7 @@ back from a busy renderer thread made the load twice as slow.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,16 +43,26 @@ def _chunks(tables: Iterable[Table]) -> Iterator[tuple[Table, list[Row]]]:
             yield table, chunk
 
 
+def _journal_mode(dbapi_connection: Any, mode: str) -> bool:
+    """Switch the journal mode; False when another connection holds the database open."""
+    try:
+        row = dbapi_connection.execute(f"PRAGMA journal_mode={mode}").fetchone()
+    except sqlite3.OperationalError:  # "database is locked": a server has it open
+        return False
+    return row is not None and str(row[0]).upper() == mode
+
+
 @contextmanager
 def sqlite_bulk_mode(dbapi_connection: Any) -> Iterator[None]:
     """Load with a rollback journal and a big cache, then return to WAL.
 
     In WAL mode every page of a big transaction is written twice (to the log, then to
     the database at checkpoint); a rollback journal of a freshly migrated database holds
-    almost nothing. Atomicity is the same. Must be entered outside a transaction; if
-    another connection has the database open the journal mode stays WAL.
+    almost nothing. Atomicity is the same. Must be entered outside a transaction. If
+    another connection has the database open the journal mode stays WAL; if WAL cannot be
+    restored, the application's connections restore it as they connect (db/engine.py).
     """
-    dbapi_connection.execute("PRAGMA journal_mode=DELETE")
+    switched = _journal_mode(dbapi_connection, "DELETE")
     dbapi_connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     try:
         yield
@@ -59,7 +70,8 @@ def sqlite_bulk_mode(dbapi_connection: Any) -> Iterator[None]:
         if dbapi_connection.in_transaction:  # failed: undo before leaving the mode
             dbapi_connection.rollback()
         dbapi_connection.execute("PRAGMA cache_size=-2000")
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        if switched:
+            _journal_mode(dbapi_connection, "WAL")
 
 
 def write_sqlite(dbapi_connection: Any, tables: Iterable[Table], progress: Progress) -> None:
