@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
-from sqlalchemy import Connection, Engine, bindparam, false, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, false, func, insert, or_, select, update
 from tqdm import tqdm
 
 from survey_service.db.base import utcnow
@@ -92,7 +92,9 @@ def _invitees(conn: Connection, design_id: int, include_reserve: bool) -> list[I
         .order_by(SampleMember.id)
     )
     if not include_reserve:
-        query = query.where(SampleMember.is_reserve.is_(False))
+        # A reserve member released by an earlier export stays in the fielded sample.
+        released = SampleMember.token_hash.is_not(None)
+        query = query.where(or_(SampleMember.is_reserve.is_(False), released))
     return [Invitee(*row) for row in conn.execute(query)]
 
 
