@@ -32,8 +32,6 @@ __all__ = ["DEMO_PREFIX", "INSTRUMENT", "MIN_DOSSIERS", "build_demo"]
 DEMO_PREFIX = "DEMO-"
 INSTRUMENT = ("short-post-result", 1)
 MIN_DOSSIERS = 1000
-# Tables whose rows mean the database is in use (instruments and users do not: the
-# bundled instruments register idempotently and an account alone holds no survey data).
 KIND_NAMES = {
     UnitKind.CITY: "city",
     UnitKind.DEPARTMENT: "departments",
@@ -42,6 +40,8 @@ KIND_NAMES = {
     UnitKind.BRANCH: "service-centre branches",
     UnitKind.RECEPTION_POINT: "reception points",
 }
+# Tables whose rows mean the database is in use (instruments and users do not: the
+# bundled instruments register idempotently and an account alone holds no survey data).
 DATA_TABLES = ("units", "service_fields", "procedures", "surveys", "dossiers", "responses")
 
 
