@@ -143,6 +143,8 @@ def _one_per_person(
 ) -> NDArray[np.bool_]:
     """Keep, per applicant, the latest, earliest or a random one of their remaining dossiers."""
     rows = np.flatnonzero(keep)
+    if rows.size == 0:  # nothing left to choose from: "first of each person" is empty
+        return keep
     days = frame.result_date[rows].astype("datetime64[D]").astype(np.int64)
     key: NDArray[Any]
     if choice == "latest":

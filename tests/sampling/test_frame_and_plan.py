@@ -87,6 +87,13 @@ def test_random_dossier_per_applicant_is_reproducible(fx_frame: FrameColumns) ->
     assert np.bincount(fx_frame.applicant[first]).max() == 1
 
 
+@pytest.mark.parametrize("choice", ["latest", "earliest", "random"])
+def test_one_per_person_on_an_empty_population(fx_frame: FrameColumns, choice: str) -> None:
+    nobody = PopulationFilter(units=["U9"])
+    exclusions = Exclusions(one_per_person=choice)  # type: ignore[arg-type]
+    assert not _eligible(fx_frame, nobody, exclusions).any()
+
+
 def test_code_filters(fx_frame: FrameColumns) -> None:
     population = PopulationFilter(
         units=["U2"], channels=["online", "postal"], fields=["land", "tax"],
