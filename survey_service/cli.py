@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from survey_service import cli_sample
+from survey_service.cli_estimate import estimate_command
 from survey_service.cli_frame import frame_group
 from survey_service.cli_instruments import instruments_group
 from survey_service.config import Settings, load_settings
@@ -183,6 +184,7 @@ main.add_command(cli_sample.sample_group)
 main.add_command(cli_sample.invitations_group)
 main.add_command(cli_sample.fieldwork_group)
 main.add_command(cli_sample.weights_group)
+main.add_command(estimate_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
