@@ -4,9 +4,10 @@ Hypothesis throws form bodies (real item codes and control fields mixed with jun
 repeated keys, huge and odd values, url-encoded or multipart with file parts), JSON
 bodies and raw bytes under any content type at the open link ``/u/X-SOCSON``, the
 invitation link ``/t/{token}`` and the JSON API ``/api/units/X-SOCSON/responses``.
-After every example the whole database is re-checked: every stored response has a
-complete, valid set of answers for its instrument version, and no answer, draft-less
-fieldwork event or answer row exists without its response.
+After every example the database is re-checked: every stored response has a complete,
+valid set of answers for its instrument version (``check_answers`` accepts exactly the
+stored answers again), and no answer row or "responded" fieldwork event exists without
+its response.
 """
 
 from __future__ import annotations
@@ -61,31 +62,13 @@ POSTGRES = os.environ.get("SURVEY_TEST_DATABASE", "sqlite").strip().lower() == "
 
 
 # --- known bugs -------------------------------------------------------------------------
-# Each has a strict xfail test at the end of this file. Until it is fixed, a 500 on a
-# request that carries its trigger is counted instead of failing the property; when a
-# fix lands, its xfail test passes, fails as XPASS, and its predicate here goes too.
-
-
-def _unparsable_number(value: str) -> bool:
-    """instruments.choice_values calls int() on what str.isdigit() accepts ("²", "--5")."""
-    if not value.strip().lstrip("-").isdigit():
-        return False
-    try:
-        int(value)
-    except ValueError:
-        return True
-    return False
+# The bugs this file found (int() on odd digits, non-ASCII forged signatures, NUL on
+# PostgreSQL) are fixed; their tests at the end are plain regression tests now. A new
+# known bug would go here as a predicate on the request, with a strict xfail test.
 
 
 def _known_bugs(strings: list[str], started: list[str]) -> set[str]:
-    bugs: set[str] = set()
-    if any(_unparsable_number(v) for v in strings):
-        bugs.add("choice_values")
-    if POSTGRES and any("\x00" in v for v in strings):
-        bugs.add("nul_on_postgresql")
-    if any(not t.isascii() for t in started):  # security.unsign: hmac.compare_digest
-        bugs.add("unsign_non_ascii")
-    return bugs
+    return set()
 
 
 def _json_strings(value: Any) -> list[str]:
@@ -495,12 +478,6 @@ def _json_answers(**changes: str) -> dict[str, Any]:
     return {**answers, **changes}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="instruments/answers.py choice_values: int() on every value str.isdigit() accepts "
-    "after lstrip('-'), so '²', '--5' or 5,000 digits raise ValueError: a 500 on all three "
-    "ways in",
-)
 @pytest.mark.parametrize("value", ["²", "--5", "9" * 5000])
 def test_number_python_cannot_parse_is_refused(fx_target: Target, value: str) -> None:
     fx_target.client.cookies.clear()
@@ -510,11 +487,6 @@ def test_number_python_cannot_parse_is_refused(fx_target: Target, value: str) ->
     fx_target.check_store()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="survey_service/security.py unsign: hmac.compare_digest raises TypeError on a "
-    "non-ASCII signature, so a forged _t field or sv_device cookie is a 500",
-)
 @pytest.mark.parametrize("forged", ["field", "cookie"])
 def test_forged_non_ascii_signature_is_ignored(fx_target: Target, forged: str) -> None:
     if forged == "field":
@@ -533,13 +505,6 @@ def test_forged_non_ascii_signature_is_ignored(fx_target: Target, forged: str) -
     fx_target.check_store()
 
 
-@pytest.mark.xfail(
-    POSTGRES,
-    strict=True,
-    reason="PostgreSQL refuses NUL in text columns and \\u0000 in jsonb: a comment, a "
-    "submission key or any field of a saved draft holding NUL is a DataError, a 500 "
-    "(SQLite stores it)",
-)
 @pytest.mark.parametrize("where", ["comment", "form key", "draft", "json comment", "json key"])
 def test_nul_character_is_not_a_500(fx_target: Target, where: str) -> None:
     fx_target.client.cookies.clear()
