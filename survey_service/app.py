@@ -24,6 +24,7 @@ from survey_service.db.session import provide_session
 from survey_service.errors import NotFoundError
 from survey_service.features import health, pages
 from survey_service.features.frame.controllers import FrameApi
+from survey_service.features.indices.controllers import IndicesApi
 from survey_service.features.instruments.controllers import InstrumentApi
 from survey_service.features.questionnaire.codes import (
     InvitationCodes,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReceiptApi,
             FrameApi,
             SampleApi,
+            IndicesApi,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
         dependencies={"db_session": Provide(provide_session)},
