@@ -4,7 +4,9 @@ Each run builds a fresh demo city (``survey_service.demo.build_demo``: surveys o
 every unit, on the short post-result form), starts the real service with
 ``survey-service serve --workers N``, and fires a fixed number of open-link submissions
 at ``POST /api/units/{code}/responses`` (or form posts at ``/u/{code}``) spread over all
-units, from a fixed number of concurrent keep-alive connections on 127.0.0.1. It
+units, from a fixed number of concurrent keep-alive connections on loopback. Every
+``--per-address`` submits a connection is replaced by one from a new source address
+(127.x.y.z), so the service keeps its default open-link rate limit per address. It
 reports accepted submissions per second, p50/p99 latency and errors, and checks in the
 database that nothing was lost or doubled: new responses == accepted replies and new
 answers == accepted × answers per submission.
