@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from survey_service import __version__
@@ -64,6 +65,20 @@ def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         context={"lang": language, "message": message},
         status_code=404,
     )
+
+
+def _database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A write that waited out SQLite's lock: ask the client to retry (nothing was stored)."""
+    if "locked" not in str(exc) and "busy" not in str(exc):
+        raise exc
+    headers = {"Retry-After": "2"}
+    if _wants_json(request):
+        detail = {"status_code": 503, "detail": "the database is busy; retry in a moment"}
+        return Response(detail, status_code=503, headers=headers)
+    language = choose_language(request.query_params.get("lang"))
+    page = message_page(language, "busy_title", "busy_body", 503)
+    page.headers.update(headers)
+    return page
 
 
 _TOKEN_STATUS = {"malformed": 400, "unknown": 404, "expired": 410, "used": 409}
@@ -125,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFoundError: _not_found,
             NotFoundException: _not_found,
             TokenError: _token_problem,
+            OperationalError: _database_busy,
         },
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,

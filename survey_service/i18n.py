@@ -105,6 +105,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Your opinion helps us serve you better. Anonymous, about one minute.",
     },
     "poster_or": {"vi": "hoặc mở địa chỉ", "en": "or open"},
+    "busy_title": {"vi": "Hệ thống đang bận", "en": "The service is busy"},
+    "busy_body": {
+        "vi": "Câu trả lời chưa được lưu. Xin bấm Gửi lại sau vài giây.",
+        "en": "Your answers were not saved yet. Please press Send again in a few seconds.",
+    },
     "no_survey": {
         "vi": "Hiện chưa có khảo sát nào cho đơn vị này.",
         "en": "There is no survey for this unit at the moment.",

@@ -567,12 +567,6 @@ def _short_busy_timeout(dbapi_connection: Any, record: Any) -> None:
 original_pragmas = engine_module._sqlite_pragmas
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a write that waits out SQLite's busy_timeout raises OperationalError "
-    "'database is locked', answered as a bare 500 (seen 11 times in 120,000 submits of "
-    "bench/intake_bench.py at 64 concurrent); expected a 503 with Retry-After",
-)
 def test_sqlite_write_lock_timeout_is_a_503_not_a_500(
     fx_sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
