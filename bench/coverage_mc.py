@@ -293,7 +293,7 @@ def summarise(setup: Setup, coverage: Coverage) -> Summary:
 
 
 def _pct(share: Share) -> str:
-    return f"{share.coverage:.1%} ± {share.sd:.1%} ({share.intervals:,})"
+    return f"{share.coverage:.1%} ± {share.sd:.2%} ({share.intervals:,})"
 
 
 LABELS = {

@@ -205,10 +205,8 @@ def label_column(data: Microdata, column: str, option: str) -> NDArray[np.str_]:
 
 
 def _same(text: str, code: str) -> bool:
-    if text == code:
-        return True
     try:
-        return float(text) == float(code)
+        return text == code or float(text) == float(code)
     except ValueError:
         return False
 

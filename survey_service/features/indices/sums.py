@@ -129,16 +129,17 @@ def composite_members(items: Sequence[ItemScoring], tree: IndexTree) -> list[lis
 def unit_grams(records: PsuRecords, unit: IntArray, n_units: int) -> FloatArray:
     """Per unit :math:`G_u = \\sum_k w_k v_k v_k^\\top`, :math:`v = (y_{1..J}, x_{1..J})`.
 
-    One matrix product per unit over its PSUs, sorted by unit.
+    One matrix product per unit over its PSUs, sorted by unit; the indicators become
+    floats a unit at a time, which keeps the work in cache.
     """
     j = records.satisfied.shape[0]
     order = np.argsort(unit, kind="stable")
-    bounds = np.searchsorted(unit[order], np.arange(n_units + 1))
-    values = np.concatenate([records.satisfied, records.usable])[:, order].T.astype(np.float64)
+    bounds = np.searchsorted(unit[order], np.arange(n_units + 1)).tolist()
+    values = np.concatenate([records.satisfied, records.usable]).T[order]
     weights = records.weight[order]
     gram = np.zeros((n_units, 2 * j, 2 * j))
     for u in range(n_units):
-        part = values[bounds[u] : bounds[u + 1]]
+        part = values[bounds[u] : bounds[u + 1]].astype(np.float64)
         gram[u] = part.T @ (part * weights[bounds[u] : bounds[u + 1], None])
     return gram
 
@@ -182,11 +183,13 @@ def sufficient_statistics(
     present, unit = np.unique(units.positions(records.unit), return_inverse=True)
     domains = make_domains(units, present.astype(np.int64), rollup=rollup)
     rows, cell_domain = _cells(unit.astype(np.int64), domains)
-    w = records.weight[rows]
-    usable = records.usable[:, rows]
+    # Without roll-up each PSU is one cell, in order: no copies.
+    pick = slice(None) if rows.size == records.n else rows
+    w = records.weight[pick]
+    usable = records.usable[:, pick]
     positive = w > 0
     support = np.array([records.usable[m].any(axis=0) for m in composite_members(items, tree)])
-    support = support.reshape(-1, records.n)[:, rows]
+    support = support.reshape(-1, records.n)[:, pick]
     grams = unit_grams(records, unit.astype(np.int64), present.size)
     gram = np.zeros((len(domains.labels), *grams.shape[1:]))
     np.add.at(gram, domains.pair_domain, grams[domains.pair_unit])
@@ -194,14 +197,14 @@ def sufficient_statistics(
         items=tuple(item.code for item in items),
         strata=records.strata,
         domains=domains.labels,
-        cell_stratum=records.stratum[rows],
+        cell_stratum=records.stratum[pick],
         cell_psu=rows,
         cell_domain=cell_domain,
-        numerators=records.satisfied[:, rows] * w,
-        denominators=usable * w,
-        counts=(usable & positive).astype(np.float64),
-        support_counts=(support & positive).astype(np.float64),
-        support_weights=support * w,
+        numerators=np.multiply(records.satisfied[:, pick], w, dtype=np.float64),
+        denominators=np.multiply(usable, w, dtype=np.float64),
+        counts=np.multiply(usable, positive, dtype=np.float64),
+        support_counts=np.multiply(support, positive, dtype=np.float64),
+        support_weights=np.multiply(support, w, dtype=np.float64),
         weight=w,
         gram=gram,
     )
