@@ -24,6 +24,7 @@ from survey_service.db.engine import make_async_engine
 from survey_service.db.session import provide_session
 from survey_service.errors import NotFoundError
 from survey_service.features import health, pages
+from survey_service.features.accounts import web as accounts
 from survey_service.features.frame.controllers import FrameApi
 from survey_service.features.indices.controllers import IndicesApi
 from survey_service.features.instruments.controllers import InstrumentApi
@@ -128,9 +129,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FrameApi,
             SampleApi,
             IndicesApi,
+            *accounts.ROUTES,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
-        dependencies={"db_session": Provide(provide_session)},
+        dependencies={"db_session": Provide(provide_session), **accounts.DEPENDENCIES},
+        middleware=[accounts.csrf_middleware(settings)],
         lifespan=[database],
         template_config=TemplateConfig(instance=jinja),
         openapi_config=OpenAPIConfig(
@@ -141,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFoundException: _not_found,
             TokenError: _token_problem,
             OperationalError: _database_busy,
+            **accounts.EXCEPTION_HANDLERS,
         },
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,

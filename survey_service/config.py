@@ -48,6 +48,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # One open-link answer per device and unit within this many hours.
     device_window_hours: int = 24
     receipt_token_days: int = 30
+    # Staff logins: this many failed passwords in a row lock the account for a while.
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    # A staff session lasts this long from login (a new login starts a new one).
+    session_hours: int = 12
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether staff cookies carry ``Secure`` (served over HTTPS, or in production)."""
+        return self.environment == "production" or self.public_base_url.startswith("https:")
 
     @property
     def is_sqlite(self) -> bool:

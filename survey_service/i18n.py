@@ -114,6 +114,42 @@ _STRINGS: dict[str, dict[str, str]] = {
         "vi": "Hiện chưa có khảo sát nào cho đơn vị này.",
         "en": "There is no survey for this unit at the moment.",
     },
+    # Staff side: accounts, navigation, login (issue #6).
+    "staff_title": {"vi": "Khảo sát hài lòng · Cán bộ", "en": "Satisfaction survey · Staff"},
+    "staff_skip": {"vi": "Chuyển đến nội dung chính", "en": "Skip to main content"},
+    "staff_nav": {"vi": "Điều hướng", "en": "Navigation"},
+    "staff_home": {"vi": "Về trang chính", "en": "Back to the start page"},
+    "staff_welcome": {"vi": "Xin chào", "en": "Welcome"},
+    "nav_scorecard": {"vi": "Kết quả đơn vị", "en": "Scorecard"},
+    "nav_league": {"vi": "Bảng xếp hạng", "en": "League table"},
+    "nav_console": {"vi": "Điều hành khảo sát", "en": "Survey console"},
+    "nav_exports": {"vi": "Xuất dữ liệu", "en": "Exports"},
+    "logout": {"vi": "Đăng xuất", "en": "Log out"},
+    "login_title": {"vi": "Đăng nhập", "en": "Log in"},
+    "login_username": {"vi": "Tên đăng nhập", "en": "Username"},
+    "login_password": {"vi": "Mật khẩu", "en": "Password"},
+    "login_submit": {"vi": "Đăng nhập", "en": "Log in"},
+    "login_failed": {
+        "vi": "Không đăng nhập được: tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản "
+        "đang tạm khóa do nhập sai nhiều lần. Xin thử lại sau ít phút.",
+        "en": "Could not log in: wrong username or password, or the account is locked for a "
+        "while after repeated failures. Please try again in a few minutes.",
+    },
+    "logged_out": {"vi": "Ông/Bà đã đăng xuất.", "en": "You have logged out."},
+    "forbidden_title": {"vi": "Không có quyền truy cập", "en": "Not allowed"},
+    "forbidden_body": {
+        "vi": "Tài khoản của Ông/Bà không được phép thực hiện thao tác này.",
+        "en": "Your account may not do this.",
+    },
+    "csrf_title": {"vi": "Biểu mẫu đã hết hạn", "en": "The form has expired"},
+    "csrf_body": {
+        "vi": "Xin tải lại trang rồi thử lại.",
+        "en": "Please reload the page and try again.",
+    },
+    "role_administrator": {"vi": "Quản trị hệ thống", "en": "Administrator"},
+    "role_statistician": {"vi": "Cán bộ thống kê", "en": "Statistician"},
+    "role_reviewer": {"vi": "Lãnh đạo đơn vị", "en": "Department reviewer"},
+    "role_viewer": {"vi": "Người xem", "en": "Viewer"},
 }
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "SampleMember",
     "ServiceField",
     "SimulationTruth",
+    "StaffSession",
     "Stratum",
     "Survey",
     "SurveyUnit",
@@ -504,6 +505,21 @@ class UserUnitScope(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class StaffSession(Base):
+    """A logged-in browser: the cookie holds a random id, the table only its hash.
+
+    Kept in the database so that every server process knows every session.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class ApiToken(Base):

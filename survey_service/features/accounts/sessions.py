@@ -1,0 +1,173 @@
+"""Logging in and out: password checks with lockout, and server-side sessions.
+
+A session is a random id in an HttpOnly cookie; the database keeps only its SHA-256
+with the user and an expiry, so any server process can check it and logging out (or
+disabling the user) ends it everywhere. Each login starts a new session id.
+
+Failed passwords are counted in the database (atomically, so several processes count
+together); ``login_max_failures`` in a row lock the account for ``login_lockout_minutes``.
+The answer to a failed login never tells whether the username exists, the password was
+wrong or the account is locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+
+import anyio
+import msgspec
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from survey_service.config import Settings
+from survey_service.db.base import utcnow
+from survey_service.db.enums import Role
+from survey_service.db.models import StaffSession, User
+from survey_service.features.accounts.access import Staff, audit
+from survey_service.features.accounts.passwords import hash_password, needs_rehash, verify_password
+from survey_service.i18n import choose_language
+from survey_service.security import hash_token
+
+__all__ = ["LoginOutcome", "LoginResult", "end_session", "log_in", "set_language"]
+
+SESSION_ID_BYTES = 32
+
+
+class LoginOutcome(enum.StrEnum):
+    """What a login attempt came to (only ``OK`` is told to the user as such)."""
+
+    OK = "ok"
+    UNKNOWN = "unknown"
+    DISABLED = "disabled"
+    LOCKED = "locked"
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 - an outcome, not a password
+
+
+class LoginResult(msgspec.Struct, frozen=True):
+    """The outcome and, on success, the new session id to put in the cookie."""
+
+    outcome: LoginOutcome
+    session_id: str | None = None
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; every time stored here is UTC.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+async def _count_failure(db: AsyncSession, user_id: int, settings: Settings) -> bool:
+    """Count a wrong password; return whether this one locked the account."""
+    failures = (
+        await db.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        )
+    ).scalar_one()
+    if failures < settings.login_max_failures:
+        return False
+    until = utcnow() + dt.timedelta(minutes=settings.login_lockout_minutes)
+    await db.execute(
+        update(User).where(User.id == user_id).values(failed_logins=0, locked_until=until)
+    )
+    return True
+
+
+async def _start_session(db: AsyncSession, user: User, language: str, settings: Settings) -> str:
+    session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
+    now = utcnow()
+    await db.execute(
+        insert(StaffSession).values(
+            id_hash=hash_token(session_id),
+            user_id=user.id,
+            language=language,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=settings.session_hours),
+        )
+    )
+    # Expired sessions are removed as new ones start: no separate clean-up job.
+    await db.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
+    return session_id
+
+
+async def log_in(
+    db: AsyncSession,
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    language: str,
+    client_address: str | None,
+    previous_session: str | None = None,
+) -> LoginResult:
+    """Check a password and start a session (committed), auditing the attempt."""
+    user = await db.scalar(select(User).where(User.username == username.strip()))
+    stored = user.password_hash if user is not None else None
+    matches = await anyio.to_thread.run_sync(verify_password, stored, password)
+    now = utcnow()
+    if user is None:
+        outcome = LoginOutcome.UNKNOWN
+    elif not user.is_active:
+        outcome = LoginOutcome.DISABLED
+    elif (locked := _aware(user.locked_until)) is not None and locked > now:
+        outcome = LoginOutcome.LOCKED
+    elif not matches:
+        locked_now = await _count_failure(db, user.id, settings)
+        outcome = LoginOutcome.LOCKED if locked_now else LoginOutcome.WRONG_PASSWORD
+    else:
+        outcome = LoginOutcome.OK
+    who = None if user is None else _staff_of(user)
+    if outcome != LoginOutcome.OK or user is None:
+        await audit(
+            db,
+            who,
+            "login.failed",
+            object_type="user",
+            object_id=username[:64],
+            detail={"reason": outcome.value},
+            client_address=client_address,
+        )
+        await db.commit()
+        return LoginResult(outcome)
+    if previous_session:
+        await db.execute(
+            delete(StaffSession).where(StaffSession.id_hash == hash_token(previous_session))
+        )
+    changes: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    if needs_rehash(user.password_hash):
+        changes["password_hash"] = await anyio.to_thread.run_sync(hash_password, password)
+    await db.execute(update(User).where(User.id == user.id).values(**changes))
+    session_id = await _start_session(db, user, choose_language(language), settings)
+    await audit(db, who, "login", client_address=client_address)
+    await db.commit()
+    return LoginResult(outcome, session_id)
+
+
+def _staff_of(user: User) -> Staff:
+    return Staff(user.id, user.username, user.display_name, Role(user.role), None)
+
+
+async def end_session(
+    db: AsyncSession, staff: Staff | None, session_id: str | None, client_address: str | None
+) -> None:
+    """Log out: forget the session everywhere (committed)."""
+    if session_id:
+        await db.execute(delete(StaffSession).where(StaffSession.id_hash == hash_token(session_id)))
+    if staff is not None:
+        await audit(db, staff, "logout", client_address=client_address)
+    await db.commit()
+
+
+async def set_language(db: AsyncSession, session_id: str, language: str) -> None:
+    """Remember the interface language of a session (committed)."""
+    await db.execute(
+        update(StaffSession)
+        .where(StaffSession.id_hash == hash_token(session_id))
+        .values(language=choose_language(language))
+    )
+    await db.commit()

@@ -1,0 +1,133 @@
+"""What ``create_app`` wires in for staff: routes, the ``staff`` dependency, CSRF, errors.
+
+CSRF is Litestar's double-submit check (a signed token in the ``csrftoken`` cookie that
+every unsafe request repeats in the ``_csrf_token`` form field or the ``X-CSRFToken``
+header), on every route except:
+
+- the public questionnaire (``/t``, ``/r``, ``/u`` and the JSON submit
+  ``/api/units/{code}/responses``): citizens have no session to abuse;
+- API requests carrying ``Authorization: Bearer``, or no staff session cookie at all:
+  a browser cannot be tricked into sending a header, and without the cookie there is no
+  ambient login to forge (the guards answer 401).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.response import Redirect, Template
+from litestar.types import ExceptionHandlersMap, Receive, Scope, Send
+
+from survey_service.config import Settings
+from survey_service.features.accounts import controllers
+from survey_service.features.accounts.access import (
+    SESSION_COOKIE,
+    LoginRequired,
+    known_staff,
+    provide_staff,
+)
+
+__all__ = [
+    "CSRF_EXCLUDE",
+    "DEPENDENCIES",
+    "EXCEPTION_HANDLERS",
+    "ROUTES",
+    "StaffCsrfMiddleware",
+    "csrf_middleware",
+]
+
+CSRF_EXCLUDE = [r"^/t/", r"^/r/", r"^/u/", r"^/api/units/[^/]+/responses$"]
+"""Path patterns of the public questionnaire, which has no staff session."""
+
+ROUTES = [
+    controllers.login_page,
+    controllers.login,
+    controllers.logout,
+    controllers.language,
+    controllers.staff_home,
+]
+
+DEPENDENCIES = {"staff": Provide(provide_staff)}
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _has_session_cookie(scope: Scope) -> bool:
+    cookies = _header(scope, b"cookie")
+    return any(part.strip().startswith(SESSION_COOKIE + "=") for part in cookies.split(";"))
+
+
+class StaffCsrfMiddleware(CSRFMiddleware):
+    """Litestar's CSRF check, skipped for API calls that no browser session backs."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the token unless the request is a token-authenticated or cookieless API call."""
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/api/"):
+            bearer = _header(scope, b"authorization").lower().startswith("bearer ")
+            if bearer or not _has_session_cookie(scope):
+                await self.app(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def csrf_middleware(settings: Settings) -> DefineMiddleware:
+    """The CSRF middleware for ``settings`` (token signed with the service secret)."""
+    config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        exclude=CSRF_EXCLUDE,
+    )
+    return DefineMiddleware(StaffCsrfMiddleware, config=config)
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or "authorization" in request.headers
+
+
+def _login_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _is_api(request):
+        return Response(
+            {"status_code": 401, "detail": str(getattr(exc, "detail", "")) or "login required"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect("/login", query_params={"next": target}, status_code=303)
+
+
+def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    detail = str(getattr(exc, "detail", "")) or "forbidden"
+    if _is_api(request):
+        return Response({"status_code": 403, "detail": detail}, status_code=403)
+    csrf = "CSRF" in detail
+    staff = known_staff(request)
+    lang = staff.language if staff is not None else "vi"
+    return Template(
+        template_name="staff/message.html",
+        context={
+            "lang": lang,
+            "staff": staff,
+            "title": "csrf_title" if csrf else "forbidden_title",
+            "body": "csrf_body" if csrf else "forbidden_body",
+        },
+        status_code=403,
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    LoginRequired: _login_required,
+    PermissionDeniedException: _forbidden,
+}
