@@ -36,7 +36,7 @@ from sampling.design import (
     decode_design,
     encode_design,
 )
-from sampling.distance import DistanceFunction, calibrate
+from sampling.distance import DistanceFunction, calibrate, calibrate_margins
 from sampling.errors import (
     AllocationError,
     CalibrationError,
@@ -113,6 +113,7 @@ __all__ = [
     "allocate_domains",
     "allocation_weights",
     "calibrate",
+    "calibrate_margins",
     "count_dispositions",
     "decode_design",
     "draw_sample",

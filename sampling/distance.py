@@ -1,8 +1,9 @@
 """Generalised calibration with a distance function: linear (GREG), truncated, logit, raking.
 
 Solves the calibration equations :math:`\\sum_i d_i F(x_i^\\top\\lambda) x_i = t_x` by
-Newton's method for the Lagrange multipliers λ, with numeric or indicator auxiliaries in a
-dense matrix X (one row per respondent).
+Newton's method for the Lagrange multipliers λ: :func:`calibrate` with numeric or indicator
+auxiliaries in a dense matrix X (one row per respondent), :func:`calibrate_margins` with
+categorical margins given as integer codes (no indicator matrix is built).
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sampling.calibration import CalibrationResult, ConvergenceReport
+from sampling._groups import cell_names
+from sampling.calibration import (
+    CalibrationResult,
+    ConvergenceReport,
+    _check_margins,
+    _margin,
+    _weights,
+)
 from sampling.errors import CalibrationError, WeightingError
 
 if TYPE_CHECKING:
@@ -19,7 +27,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["DistanceFunction", "calibrate"]
+__all__ = ["DistanceFunction", "calibrate", "calibrate_margins"]
 
 DistanceFunction = Literal["linear", "truncated", "logit", "raking"]
 
@@ -42,7 +50,9 @@ def _g(
     e = np.exp(np.clip(a * u, -700.0, 700.0))
     denominator = (high - 1.0) + (1.0 - low) * e
     g = (low * (high - 1.0) + high * (1.0 - low) * e) / denominator
-    slope = a * e * (1.0 - low) * (high - 1.0) * (high - low) / denominator**2
+    # F' = A (F - L)(U - F) / (U - L): the same as differentiating the quotient, without
+    # squaring a denominator that may be huge.
+    slope = a * (g - low) * (high - g) / (high - low)
     return g, slope
 
 
@@ -149,6 +159,134 @@ def calibrate(
     report = ConvergenceReport(False, len(history), history[-1], tuple(history))
     relative = np.abs(gap) / np.maximum(np.abs(target), 1.0)
     off = [names[j] if names else f"x[{j}]" for j in np.flatnonzero(relative > tol).tolist()]
+    raise CalibrationError(
+        f"{method} calibration did not converge in {max_iter} steps", off, report
+    )
+
+
+def _cross_products(
+    pairs: list[tuple[NDArray[np.int64], NDArray[np.float64]]], weight: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """X^T diag(weight) X of the stacked category indicators, from counts of code pairs."""
+    sizes = [t.size for _, t in pairs]
+    starts = np.cumsum([0, *sizes])
+    matrix = np.zeros((starts[-1], starts[-1]))
+    for k, (ids_k, _) in enumerate(pairs):
+        block = slice(starts[k], starts[k + 1])
+        matrix[block, block] = np.diag(np.bincount(ids_k, weight, sizes[k]))
+        for m in range(k + 1, len(pairs)):
+            ids_m = pairs[m][0]
+            cross = np.bincount(ids_k * sizes[m] + ids_m, weight, sizes[k] * sizes[m])
+            matrix[block, starts[m] : starts[m + 1]] = cross.reshape(sizes[k], sizes[m])
+            matrix[starts[m] : starts[m + 1], block] = cross.reshape(sizes[k], sizes[m]).T
+    return matrix
+
+
+def _check_bounds(
+    d: NDArray[np.float64],
+    pairs: list[tuple[NDArray[np.int64], NDArray[np.float64]]],
+    bounds: tuple[float, float],
+    labels: Sequence[Sequence[str]] | None,
+) -> None:
+    """Each category's total must lie within [L, U] times its input weight total."""
+    off = []
+    for k, (ids, target) in enumerate(pairs):
+        have = np.bincount(ids, d, target.size)
+        bad = np.flatnonzero((target < bounds[0] * have) | (target > bounds[1] * have))
+        names = None if labels is None else labels[k]
+        for code, name in zip(bad.tolist(), cell_names(bad, names), strict=True):
+            ratio = target[code] / have[code] if have[code] > 0 else np.inf
+            off.append(f"margin {k}={name} (needs g = {ratio:.3g})")
+    if off:
+        raise CalibrationError(
+            f"no weights with g-weights in [{bounds[0]:g}, {bounds[1]:g}] reach these totals",
+            off,
+        )
+
+
+def calibrate_margins(
+    weights: ArrayLike,
+    margins: Sequence[ArrayLike],
+    totals: Sequence[ArrayLike],
+    *,
+    method: DistanceFunction = "linear",
+    bounds: tuple[float, float] | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    labels: Sequence[Sequence[str]] | None = None,
+    nonprobability: bool = False,
+) -> CalibrationResult:
+    """Calibrate weights to the counts of several categorical margins with a distance function.
+
+    Parameters
+    ----------
+    weights
+        Input weights d_i.
+    margins
+        One array of category codes (0 … C_k - 1) per margin, e.g. unit and channel.
+    totals
+        Known population counts of each margin's categories.
+    method, bounds, tol, max_iter, nonprobability
+        As in :func:`calibrate`.
+    labels
+        Category names per margin, for error messages.
+
+    Returns
+    -------
+    CalibrationResult
+        The calibrated weights :math:`d_i F(\\sum_k \\lambda_{k, c_k(i)})` and the convergence
+        report.
+
+    Raises
+    ------
+    EmptyCellError
+        Naming categories with a positive total and no respondent.
+    CalibrationError
+        When the margins disagree on the grand total, when the bounds cannot reach a
+        category's total (naming it, with the g it would need), or when Newton's method does
+        not converge (naming the categories still off target).
+
+    Notes
+    -----
+    This is :func:`calibrate` with X the indicators of every category of every margin.
+    X^T D X is formed from counts of pairs of codes, and the step uses the least-squares
+    solution because those indicators are collinear (each margin's indicators sum to 1).
+    A bounded method can only succeed if every category's total lies between L and U times
+    its sum of input weights; that necessary condition is checked first.
+    """
+    d = _weights(weights)
+    if len(margins) != len(totals) or not margins:
+        raise WeightingError("calibration needs one totals array per margin, and one margin")
+    pairs = [
+        _margin(c, t, d.size, f"margin {k}")
+        for k, (c, t) in enumerate(zip(margins, totals, strict=True))
+    ]
+    low, high = _check(method, bounds)
+    _check_margins(d, pairs, labels)
+    if bounds is not None:
+        _check_bounds(d, pairs, (low, high), labels)
+    starts = np.cumsum([0, *[t.size for _, t in pairs]])
+    target = np.concatenate([t for _, t in pairs])
+    lam = np.zeros(target.size)
+    history: list[float] = []
+    for _ in range(max_iter):
+        u = sum((lam[starts[k] + ids] for k, (ids, _) in enumerate(pairs)), np.zeros(d.size))
+        g, slope = _g(method, u, low, high)
+        achieved = np.concatenate([np.bincount(i, d * g, t.size) for i, t in pairs])
+        gap = target - achieved
+        relative = np.abs(gap) / np.maximum(np.abs(target), 1.0)
+        history.append(float(relative.max(initial=0.0)))
+        if history[-1] <= tol:
+            report = ConvergenceReport(True, len(history) - 1, history[-1], tuple(history))
+            return CalibrationResult(d * g, method, report, nonprobability)
+        hessian = _cross_products(pairs, d * slope)
+        lam = lam + np.linalg.lstsq(hessian, gap, rcond=None)[0]
+    report = ConvergenceReport(False, len(history), history[-1], tuple(history))
+    off: list[str] = []
+    for k in range(len(pairs)):
+        part = np.flatnonzero(relative[starts[k] : starts[k + 1]] > tol)
+        names = None if labels is None else labels[k]
+        off.extend(f"margin {k}={name}" for name in cell_names(part, names))
     raise CalibrationError(
         f"{method} calibration did not converge in {max_iter} steps", off, report
     )
