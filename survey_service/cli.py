@@ -10,6 +10,7 @@ import click
 
 from survey_service import cli_sample
 from survey_service.cli_estimate import estimate_command
+from survey_service.cli_export import export_group
 from survey_service.cli_frame import frame_group
 from survey_service.cli_instruments import instruments_group
 from survey_service.config import Settings, load_settings
@@ -185,6 +186,7 @@ main.add_command(cli_sample.invitations_group)
 main.add_command(cli_sample.fieldwork_group)
 main.add_command(cli_sample.weights_group)
 main.add_command(estimate_command)
+main.add_command(export_group)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -28,6 +28,22 @@ class EstimateInputError(click.ClickException):
     exit_code = 2
 
 
+def _index_items(
+    codebook: Path, variables: tuple[str, ...], satisfied: str | None, total: bool
+) -> tuple[str, ...]:
+    """The scored items of ``codebook`` (--indices replaces --var, --satisfied, --total)."""
+    from survey_service.features.exports.reestimate import read_codebook, scoring_of
+    from survey_service.features.indices.errors import MicrodataError
+
+    if variables or satisfied is not None or total:
+        raise MicrodataError(
+            "--indices takes the items and their satisfied codes from the codebook: "
+            "drop --var, --satisfied and --total"
+        )
+    _, items = scoring_of(read_codebook(codebook))
+    return tuple(item.code for item in items)
+
+
 @click.command("estimate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--weight", metavar="COL", help="Sampling weight column [default: 1, or from --fpc].")
@@ -40,6 +56,15 @@ class EstimateInputError(click.ClickException):
 )
 @click.option("--var", "variables", metavar="COL", multiple=True, help="Variable (repeatable).")
 @click.option("--satisfied", metavar="CODES", help="Satisfied share of --var: codes, e.g. 4,5.")
+@click.option(
+    "--missing", metavar="CODES", help="Codes of --var meaning no answer (like empty), e.g. 9."
+)
+@click.option(
+    "--indices",
+    metavar="CODEBOOK",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Item shares, element and overall indices as in codebook.json of a microdata export.",
+)
 @click.option("--total", is_flag=True, help="Totals instead of means (or shares).")
 @click.option("--by", metavar="COL", help="Domain column: one estimate per domain.")
 @click.option(
@@ -74,6 +99,8 @@ def estimate_command(
     fpc: str | None,
     variables: tuple[str, ...],
     satisfied: str | None,
+    missing: str | None,
+    indices: Path | None,
     total: bool,
     by: str | None,
     ci: str | None,
@@ -93,11 +120,17 @@ def estimate_command(
 
     Example: survey-service estimate apistrat.csv --strata stype --fpc fpc --weight pw
     --var api00 --by awards
+
+    With --indices codebook.json (from 'survey-service export microdata') the variables
+    are the codebook's scored items and the results include the element and overall
+    indices, as the dashboards publish them.
     """
     from survey_service.features.indices.errors import MicrodataError
     from survey_service.features.indices.microdata import Request, estimate_file
 
     try:
+        if indices is not None:
+            variables = _index_items(indices, variables, satisfied, total)
         request = Request.make(
             variables=variables,
             design=(weight, strata, psu, fpc),
@@ -105,7 +138,14 @@ def estimate_command(
             total=total,
             by=by,
             choices=(ci, level, lonely_psu, variance),
+            missing=missing,
         )
-        click.echo(estimate_file(file, request, delimiter=delimiter, output=output))
+        if indices is not None:
+            from survey_service.features.exports.reestimate import estimate_indices_file
+
+            text = estimate_indices_file(file, request, indices, delimiter=delimiter, output=output)
+        else:
+            text = estimate_file(file, request, delimiter=delimiter, output=output)
+        click.echo(text)
     except MicrodataError as exc:
         raise EstimateInputError(str(exc)) from exc

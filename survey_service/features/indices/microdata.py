@@ -100,6 +100,7 @@ class Request(msgspec.Struct, frozen=True, kw_only=True):
     total: bool
     by: str | None
     options: EstimationOptions
+    missing: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -117,11 +118,13 @@ class Request(msgspec.Struct, frozen=True, kw_only=True):
         total: bool = False,
         by: str | None = None,
         choices: tuple[str | None, float, str, str] = (None, 0.95, "fail", "taylor"),
+        missing: str | None = None,
     ) -> Request:
         """Check the command's options.
 
         ``design`` is (weight, strata, psu, fpc) and ``choices`` (ci, level, lonely-PSU
-        rule, variance method).
+        rule, variance method); ``missing`` lists codes of the variables that mean no
+        answer (``9`` for "not applicable"), read like empty cells.
         """
         if not variables:
             raise MicrodataError("give at least one --var COLUMN to estimate")
@@ -136,6 +139,7 @@ class Request(msgspec.Struct, frozen=True, kw_only=True):
             total=total,
             by=by,
             options=make_options(*choices),
+            missing=parse_codes(missing, "--missing") or (),
         )
 
 
@@ -289,8 +293,15 @@ def _compile(
 
 def _variables(data: Microdata, request: Request) -> dict[str, FloatArray]:
     if request.satisfied is not None:
-        return {v: satisfied_indicator(data, v, request.satisfied) for v in request.variables}
-    return {v: numeric_column(data, v, "--var", missing_ok=True) for v in request.variables}
+        out = {v: satisfied_indicator(data, v, request.satisfied) for v in request.variables}
+    else:
+        out = {v: numeric_column(data, v, "--var", missing_ok=True) for v in request.variables}
+    if request.missing:  # "not applicable" codes leave the denominator, like empty cells
+        for v, values in out.items():
+            texts = data.columns[v]
+            skip = [i for i, t in enumerate(texts) if any(_same(t, c) for c in request.missing)]
+            values[skip] = np.nan
+    return out
 
 
 def run_estimates(data: Microdata, request: Request) -> tuple[Design, list[Estimate]]:
@@ -363,13 +374,14 @@ def describe(data: Microdata, design: Design, request: Request) -> str:
     return "; ".join(parts)
 
 
-def parse_codes(text: str | None) -> tuple[str, ...] | None:
-    """The satisfied codes of ``--satisfied 4,5`` (``None`` when not given)."""
+def parse_codes(text: str | None, option: str = "--satisfied") -> tuple[str, ...] | None:
+    """The codes of ``--satisfied 4,5`` or ``--missing 9`` (``None`` when not given)."""
     if text is None:
         return None
     codes = tuple(c.strip() for c in text.split(",") if c.strip())
     if not codes:
-        raise MicrodataError("--satisfied: give the satisfied codes, e.g. --satisfied 4,5")
+        example = "--satisfied 4,5" if option == "--satisfied" else f"{option} 9"
+        raise MicrodataError(f"{option}: give the codes, e.g. {example}")
     return codes
 
 
