@@ -281,20 +281,45 @@ def _variables(_ctx: click.Context, _param: click.Parameter, value: str) -> list
     return names
 
 
+def _bounds(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        low, high = (float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter("give L,U (e.g. 0.5,2)") from None
+    if not 0.0 <= low < 1.0 < high:
+        raise click.BadParameter(f"need 0 <= L < 1 < U, got {low:g},{high:g}")
+    return low, high
+
+
 @weights_group.command("compute")
 @click.argument("survey_code")
 @click.option("--calibrate", default="unit,channel", show_default=True, callback=_variables,
               help="Frame variables to calibrate on (comma-separated; '' for none).")  # fmt: skip
+@click.option("--method", type=click.Choice(["raking", "linear", "truncated", "logit"]),
+              default="raking", show_default=True,
+              help="raking (post-stratification on one variable), linear (GREG), truncated "
+              "(linear, g clipped to --bounds) or logit (g within --bounds).")  # fmt: skip
+@click.option("--bounds", metavar="L,U", callback=_bounds,
+              help="Bounds on g = calibrated / input weight, 0 <= L < 1 < U.")  # fmt: skip
 @click.option("--classes", type=click.Choice(["stratum", "unit"]), default="stratum",
               show_default=True, help="Nonresponse adjustment classes.")  # fmt: skip
 @click.option("--trim-cap", type=click.FloatRange(min=1.0), help="Cap at X × unit median.")
+@click.option("--recalibrate", is_flag=True,
+              help="After trimming, calibrate again (in cycles) so the margins hold.")  # fmt: skip
 @_DESIGN
 @_QUIET
 def compute(
     survey_code: str,
     calibrate: list[str],
+    method: str,
+    bounds: tuple[float, float] | None,
     classes: str,
     trim_cap: float | None,
+    recalibrate: bool,
     design_name: str | None,
     quiet: bool,
 ) -> None:
@@ -306,7 +331,15 @@ def compute(
     from survey_service.features.samples.weight_sets import compute_weights
 
     request = msgspec.convert(
-        {"calibrate": calibrate, "classes": classes, "trim_cap": trim_cap, "design": design_name},
+        {
+            "calibrate": calibrate,
+            "classes": classes,
+            "trim_cap": trim_cap,
+            "design": design_name,
+            "method": method,
+            "bounds": bounds,
+            "recalibrate": recalibrate,
+        },
         WeightsIn,
     )
     with _engine() as engine:

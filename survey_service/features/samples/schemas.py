@@ -19,6 +19,7 @@ __all__ = [
     "OutcomeIn",
     "PreviewOut",
     "RatesOut",
+    "RecalibrationOut",
     "RowProblem",
     "StratumPlanOut",
     "TrimOut",
@@ -35,6 +36,9 @@ __all__ = [
 Seed = Annotated[int, Meta(ge=0, le=2**63 - 1, description="Seed of numpy.random.default_rng.")]
 DesignName = Annotated[str, Meta(min_length=1, max_length=200)]
 CalibrationVariable = Literal["unit", "channel", "field"]
+CalibrationMethod = Literal["raking", "linear", "truncated", "logit"]
+LowerBound = Annotated[float, Meta(ge=0.0, lt=1.0)]
+UpperBound = Annotated[float, Meta(gt=1.0)]
 
 
 class _In(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -214,6 +218,23 @@ class WeightsIn(_In, frozen=True):
         None
     )
     design: DesignName | None = None
+    method: Annotated[
+        CalibrationMethod,
+        Meta(
+            description="raking (post-stratification on one variable), linear (GREG), "
+            "truncated (linear with g-weights clipped to the bounds) or logit (bounded)"
+        ),
+    ] = "raking"
+    bounds: (
+        Annotated[
+            tuple[LowerBound, UpperBound],
+            Meta(description="[L, U], L < 1 < U: bounds on g = calibrated / input weight."),
+        ]
+        | None
+    ) = None
+    recalibrate: Annotated[
+        bool, Meta(description="After trimming, calibrate again (cycles) so margins hold.")
+    ] = False
 
 
 class WeightSummary(_Out, frozen=True):
@@ -244,6 +265,25 @@ class CalibrationOut(_Out, frozen=True):
     iterations: int
     max_relative_error: float
     history: list[float]
+    bounds: list[float] | None = None
+    g_min: float | None = None
+    g_max: float | None = None
+
+
+class RecalibrationOut(_Out, frozen=True):
+    """Trim-and-calibrate cycles after trimming: margins hold, caps held or not.
+
+    ``history`` is the largest weight / cap ratio after each cycle's calibration;
+    ``converged`` means it ended within 1 + ``cap_tolerance``.
+    """
+
+    cycles: int
+    converged: bool
+    cap_tolerance: float
+    above_cap: int
+    max_cap_ratio: float
+    history: list[float]
+    calibration: CalibrationOut
 
 
 class TrimOut(_Out, frozen=True):
@@ -268,6 +308,7 @@ class WeightDiagnosticsOut(_Out, frozen=True):
     trimming: TrimOut | None
     overall: WeightSummary
     units: list[UnitWeightSummary]
+    recalibration: RecalibrationOut | None = None
 
 
 class WeightParameters(_Out, frozen=True):
@@ -279,6 +320,9 @@ class WeightParameters(_Out, frozen=True):
     classes: str | None
     trim_cap: float | None
     totals: str
+    method: str = "raking"
+    bounds: list[float] | None = None
+    recalibrate: bool = False
 
 
 class WeightSetOut(_Out, frozen=True):

@@ -159,9 +159,21 @@ def weight_set_report(w: WeightSetOut) -> str:
         lines.append("No calibration: the weights after the nonresponse adjustment")
     reached = ", ".join(f"{k} {v:.1e}" for k, v in d.margin_errors.items())
     lines.append(f"Largest relative gap to the frame counts: {reached or '—'}")
+    if cal.g_min is not None and cal.g_max is not None:
+        bounds = f" (bounds {cal.bounds[0]:g} … {cal.bounds[1]:g})" if cal.bounds else ""
+        lines.append(f"g-weights from {cal.g_min:.4f} to {cal.g_max:.4f}{bounds}")
     if d.trimming is not None:
         t = d.trimming
         lines.append(f"Trimmed {t.trimmed} weight(s) at {t.cap:g} × median ({t.iterations} passes)")
+    if d.recalibration is not None:
+        r = d.recalibration
+        held = "caps held" if r.converged else f"{r.above_cap} weight(s) still above their cap"
+        lines.append(
+            f"Re-calibrated after trimming: {r.cycles} cycle(s), {held} (largest weight/cap "
+            f"{r.max_cap_ratio:.6f}); last calibration "
+            f"{'converged' if r.calibration.converged else 'NOT converged'}, max relative "
+            f"error {r.calibration.max_relative_error:.2e}"
+        )
     lines.append(
         f"{d.respondents:,} respondents weighted; {d.fielded:,} fielded, "
         f"{d.ineligible:,} ineligible, {d.not_weighted:,} responses outside the frame's units"

@@ -26,6 +26,7 @@ from sampling import Exclusions, SampleDesign, eligible_dossiers
 from survey_service.db.base import utcnow
 from survey_service.db.models import Response, ResponseWeight, Stratum, Unit, WeightSet
 from survey_service.errors import NotFoundError
+from survey_service.features.samples.calibration import Calibration, check_calibration
 from survey_service.features.samples.designs import (
     DesignRow,
     SurveyRef,
@@ -229,6 +230,10 @@ def compute_weights(
 ) -> WeightsOut:
     """Weight the survey's drawn sample and its open-link responses; store both sets."""
     names: list[str] = list(dict.fromkeys(request.calibrate))
+    calibration = Calibration(
+        method=request.method, bounds=request.bounds, recalibrate=request.recalibrate
+    )
+    check_calibration(calibration, names, request.trim_cap)
     with engine.begin() as conn:
         survey = find_survey(conn, survey_code)
         design = find_design(conn, survey, request.design, drawn=True)
@@ -238,7 +243,11 @@ def compute_weights(
         wanted = list(dict.fromkeys([*names, "unit"]))  # open-link weights need unit counts
         margins = _margins(conn, survey, spec, design, wanted, progress)
         weighted = weight_sample(
-            data, margins.subset(names), classes=request.classes, trim_cap=request.trim_cap
+            data,
+            margins.subset(names),
+            classes=request.classes,
+            trim_cap=request.trim_cap,
+            calibration=calibration,
         )
         parameters = WeightParameters(
             design_id=design.id,
@@ -247,13 +256,23 @@ def compute_weights(
             classes=request.classes,
             trim_cap=request.trim_cap,
             totals=TOTALS,
+            method=request.method,
+            bounds=list(request.bounds) if request.bounds is not None else None,
+            recalibrate=request.recalibrate,
         )
         target = _Store(
             survey=survey, design_id=design.id, method=PROBABILITY, parameters=parameters
         )
         responses = members.response_id[weighted.rows].tolist()
         probability = _store(conn, target, weighted, responses, progress)
-        open_parameters = msgspec.structs.replace(parameters, calibrate=["unit"], classes=None)
+        open_parameters = msgspec.structs.replace(
+            parameters,
+            calibrate=["unit"],
+            classes=None,
+            method="raking",
+            bounds=None,
+            recalibrate=False,
+        )
         target = _Store(
             survey=survey, design_id=design.id, method=OPEN_LINK, parameters=open_parameters
         )

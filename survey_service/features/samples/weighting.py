@@ -10,64 +10,43 @@ the diagnostics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
 from sampling import (
     CalibrationResult,
-    ConvergenceReport,
     WeightDiagnostics,
     adjust_nonresponse,
-    poststratify,
-    rake,
     release_base_weights,
-    trim_weights,
     weight_diagnostics,
     weight_open_link,
 )
+from survey_service.features.samples.calibration import (
+    Calibration,
+    Margins,
+    calibrate_weights,
+    calibration_out,
+    calibration_step,
+    trim_and_recalibrate,
+)
 from survey_service.features.samples.errors import SampleServiceError
 from survey_service.features.samples.schemas import (
-    CalibrationOut,
+    RecalibrationOut,
     TrimOut,
     UnitWeightSummary,
     WeightDiagnosticsOut,
     WeightSummary,
 )
 
-__all__ = ["Margins", "SampleData", "Weighted", "weight_open_link_responses", "weight_sample"]
-
-HISTORY_KEPT = 50
-
-
-class Margins(msgspec.Struct, frozen=True):
-    """Frame counts per category of each calibration variable (labels sorted)."""
-
-    names: tuple[str, ...]
-    labels: tuple[NDArray[np.str_], ...]
-    totals: tuple[NDArray[np.float64], ...]
-
-    def subset(self, names: Sequence[str]) -> Margins:
-        """The margins of ``names``, in that order."""
-        ks = [self.names.index(name) for name in names]
-        return Margins(
-            tuple(names), tuple(self.labels[k] for k in ks), tuple(self.totals[k] for k in ks)
-        )
-
-    def encode(self, k: int, values: NDArray[np.str_]) -> NDArray[np.int64]:
-        """Category codes of ``values`` in margin ``k``; unknown categories are an error."""
-        labels = self.labels[k]
-        where = np.clip(np.searchsorted(labels, values), 0, max(labels.size - 1, 0))
-        known = labels[where] == values if labels.size else np.zeros(values.size, np.bool_)
-        if not known.all():
-            missing = sorted(set(values[~known].tolist()))[:10]
-            raise SampleServiceError(
-                f"respondents' {self.names[k]} {missing} have no frame count: the frame "
-                "changed since the draw, or the population filter leaves them out"
-            )
-        return where.astype(np.int64)
+__all__ = [
+    "Calibration",
+    "Margins",
+    "SampleData",
+    "Weighted",
+    "weight_open_link_responses",
+    "weight_sample",
+]
 
 
 class SampleData(msgspec.Struct, frozen=True, kw_only=True):
@@ -125,45 +104,9 @@ def _summary(d: WeightDiagnostics, g: int) -> dict[str, float | int | None]:
     }
 
 
-def _calibration_out(result: CalibrationResult | None, names: Sequence[str]) -> CalibrationOut:
-    report = result.report if result else ConvergenceReport(True, 0, 0.0, ())
-    return CalibrationOut(
-        method=result.method if result else "none",
-        variables=list(names),
-        converged=report.converged,
-        iterations=report.iterations,
-        max_relative_error=report.max_relative_error,
-        history=list(report.history[-HISTORY_KEPT:]),
-    )
-
-
 def _codes(values: NDArray[np.str_]) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
     labels, inverse = np.unique(values, return_inverse=True)
     return labels, inverse.astype(np.int64)
-
-
-def _calibrate(
-    w: NDArray[np.float64], codes: list[NDArray[np.int64]], margins: Margins, nonprobability: bool
-) -> CalibrationResult | None:
-    labels = [m.tolist() for m in margins.labels]
-    if not codes:
-        return None
-    if nonprobability:
-        return weight_open_link(codes, list(margins.totals), labels=labels)
-    if len(codes) == 1:
-        return poststratify(w, codes[0], margins.totals[0], labels=labels[0])
-    return rake(w, codes, list(margins.totals), labels=labels)
-
-
-def _trim(
-    w: NDArray[np.float64], units: NDArray[np.int64], cap: float
-) -> tuple[NDArray[np.float64], TrimOut]:
-    """Cap each weight at ``cap`` × its unit's median, keeping each unit's total."""
-    medians = np.zeros(int(units.max(initial=-1)) + 1)
-    for u in np.unique(units):
-        medians[u] = np.median(w[units == u])
-    result = trim_weights(w, cap * medians[units], groups=units)
-    return result.weights, TrimOut(cap=cap, iterations=result.iterations, trimmed=result.trimmed)
 
 
 def _margin_errors(
@@ -182,6 +125,18 @@ class _Finish(msgspec.Struct, frozen=True, kw_only=True):
     counts: dict[str, int]
     factors: tuple[float | None, float | None]
     nonprobability: bool
+    calibration: Calibration = Calibration()
+
+
+def _calibrate(
+    w: NDArray[np.float64], codes: list[NDArray[np.int64]], margins: Margins, extra: _Finish
+) -> CalibrationResult | None:
+    if not codes:
+        return None
+    if extra.nonprobability:
+        labels = [m.tolist() for m in margins.labels]
+        return weight_open_link(codes, list(margins.totals), labels=labels)
+    return calibrate_weights(w, codes, margins, extra.calibration)
 
 
 def _finish(
@@ -191,16 +146,20 @@ def _finish(
     trim_cap: float | None,
     extra: _Finish,
 ) -> tuple[NDArray[np.float64], WeightDiagnosticsOut]:
-    """Calibrate, trim and summarise the respondents' weights."""
+    """Calibrate, trim (and re-calibrate) and summarise the respondents' weights."""
     codes = [margins.encode(k, variables[name]) for k, name in enumerate(margins.names)]
-    calibrated = _calibrate(w, codes, margins, extra.nonprobability)
+    calibrated = _calibrate(w, codes, margins, extra)
     final = calibrated.weights if calibrated is not None else w
     unit_labels, unit_codes = _codes(variables["unit"])
-    trimming = None
+    trimming: TrimOut | None = None
+    recalibration: RecalibrationOut | None = None
     if trim_cap is not None:
-        final, trimming = _trim(final, unit_codes, trim_cap)
+        final, trimming, recalibration = trim_and_recalibrate(
+            final, unit_codes, trim_cap, codes, margins, extra.calibration
+        )
     per_unit = weight_diagnostics(final, unit_codes)
     overall = weight_diagnostics(final)
+    start = None if extra.nonprobability else w
     diagnostics = WeightDiagnosticsOut(
         respondents=int(final.size),
         fielded=extra.counts["fielded"],
@@ -208,7 +167,7 @@ def _finish(
         not_weighted=extra.counts["not_weighted"],
         nonresponse_factor_min=extra.factors[0],
         nonresponse_factor_max=extra.factors[1],
-        calibration=_calibration_out(calibrated, margins.names),
+        calibration=calibration_out(calibrated, margins.names, start, extra.calibration.bounds),
         margin_errors=_margin_errors(final, codes, margins),
         trimming=trimming,
         overall=msgspec.convert(_summary(overall, 0), WeightSummary),
@@ -216,11 +175,18 @@ def _finish(
             msgspec.convert({"unit": str(label), **_summary(per_unit, u)}, UnitWeightSummary)
             for u, label in enumerate(unit_labels.tolist())
         ],
+        recalibration=recalibration,
     )
     return final, diagnostics
 
 
-def _steps(data: SampleData, classes: str, margins: Margins, trim_cap: float | None) -> list[str]:
+def _steps(
+    data: SampleData,
+    classes: str,
+    margins: Margins,
+    trim_cap: float | None,
+    calibration: Calibration,
+) -> list[str]:
     steps = [
         "base weight N_h / f_h (f_h fielded members of stratum h)"
         if data.equal_probability
@@ -228,21 +194,30 @@ def _steps(data: SampleData, classes: str, margins: Margins, trim_cap: float | N
         f"nonresponse adjustment within {'strata' if classes == 'stratum' else 'units'}",
     ]
     if margins.names:
-        how = "post-stratification" if len(margins.names) == 1 else "raking"
-        steps.append(f"{how} to frame counts by {', '.join(margins.names)}")
+        steps.append(calibration_step(calibration, margins.names))
     if trim_cap is not None:
         steps.append(f"trimming at {trim_cap:g} × the unit's median weight")
+    if trim_cap is not None and calibration.recalibrate:
+        steps.append(
+            "re-calibration after trimming (calibrate and trim in turn, ending calibrated)"
+        )
     return steps
 
 
 def weight_sample(
-    data: SampleData, margins: Margins, *, classes: str = "stratum", trim_cap: float | None = None
+    data: SampleData,
+    margins: Margins,
+    *,
+    classes: str = "stratum",
+    trim_cap: float | None = None,
+    calibration: Calibration | None = None,
 ) -> Weighted:
     """Weight the respondents of a probability sample.
 
     Ineligible members leave the sample; the other nonrespondents' weight goes to the
     respondents of their class (stratum or unit), then the weights are calibrated.
     """
+    calibration = calibration or Calibration()
     size = data.outcome.size
     base = data.base_weight
     if data.equal_probability:
@@ -264,10 +239,11 @@ def weight_sample(
         counts=counts,
         factors=(_number(factor.min()), _number(factor.max())),
         nonprobability=False,
+        calibration=calibration,
     )
     variables = {name: values[respondents] for name, values in data.variables.items()}
     final, diagnostics = _finish(adjusted[answered], variables, margins, trim_cap, extra)
-    steps = _steps(data, classes, margins, trim_cap)
+    steps = _steps(data, classes, margins, trim_cap, calibration)
     return Weighted(rows=respondents, weights=final, diagnostics=diagnostics, steps=steps)
 
 
