@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
         dependencies={"db_session": Provide(provide_session), **accounts.DEPENDENCIES},
-        middleware=[accounts.csrf_middleware(settings)],
+        middleware=accounts.staff_middleware(settings),
         lifespan=[database],
         template_config=TemplateConfig(instance=jinja),
         openapi_config=OpenAPIConfig(

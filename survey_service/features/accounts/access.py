@@ -31,10 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from survey_service.db.base import utcnow
 from survey_service.db.enums import Role
 from survey_service.db.models import ApiToken, AuditEntry, StaffSession, Unit, User, UserUnitScope
+from survey_service.errors import NotFoundError
 from survey_service.security import hash_token
 
 __all__ = [
     "SESSION_COOKIE",
+    "STAFF_STATE_KEY",
     "CurrentStaff",
     "LoginRequired",
     "Staff",
@@ -45,6 +47,7 @@ __all__ = [
     "known_staff",
     "provide_staff",
     "require_unit",
+    "require_unit_code",
     "roles_guard",
     "staff_guard",
 ]
@@ -52,7 +55,8 @@ __all__ = [
 SESSION_COOKIE = "survey_staff"
 """Name of the cookie holding the random staff session id."""
 
-_STATE_KEY = "survey_staff"
+STAFF_STATE_KEY = "survey_staff"
+"""Key of the request's staff member (once looked up) in ``scope["state"]``."""
 _NOBODY = object()  # cached "no staff on this request"
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
@@ -97,6 +101,20 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None
     """The client's address as the server sees it (for the audit log)."""
     client = connection.client
     return client.host if client else None
+
+
+async def require_unit_code(
+    session_or_conn: AsyncSession | AsyncConnection, staff: Staff, code: str
+) -> int:
+    """Return the id of the unit ``code`` if ``staff`` may see it.
+
+    An unknown code and a unit outside the reviewer's scope give the same 404, so a
+    guessed code tells nothing.
+    """
+    unit_id = await session_or_conn.scalar(select(Unit.id).where(Unit.code == code))
+    if unit_id is None or not can_see(staff, unit_id):
+        raise NotFoundError(f"no unit with code {code!r}")
+    return int(unit_id)
 
 
 async def _scope_of(conn: AsyncConnection, user_id: int, role: Role) -> frozenset[int] | None:
@@ -185,10 +203,10 @@ async def current_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Staff
         Without a valid session cookie or API token.
     """
     state = connection.scope.setdefault("state", {})
-    found = state.get(_STATE_KEY)
+    found = state.get(STAFF_STATE_KEY)
     if found is None:
         found = await _lookup(connection) or _NOBODY
-        state[_STATE_KEY] = found
+        state[STAFF_STATE_KEY] = found
     if not isinstance(found, Staff):
         raise LoginRequired("log in, or send an API token: Authorization: Bearer <token>")
     return found
@@ -196,7 +214,7 @@ async def current_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Staff
 
 def known_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Staff | None:
     """The staff member if this request already looked them up, else None (no query)."""
-    found = connection.scope.get("state", {}).get(_STATE_KEY)
+    found = connection.scope.get("state", {}).get(STAFF_STATE_KEY)
     return found if isinstance(found, Staff) else None
 
 
@@ -210,13 +228,19 @@ async def staff_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRou
     await current_staff(connection)
 
 
-def roles_guard(*roles: Role) -> Guard:
-    """A guard letting only ``roles`` through: 403 for other staff, 401/redirect for nobody."""
+def roles_guard(*roles: Role, readers: tuple[Role, ...] = ()) -> Guard:
+    """A guard letting only ``roles`` through: 403 for other staff, 401/redirect for nobody.
+
+    ``readers`` may also make safe requests (GET, HEAD): ``roles_guard(Role.STATISTICIAN,
+    readers=(Role.VIEWER,))`` lets viewers read what only statisticians may change.
+    """
     allowed = frozenset(roles)
+    reading = allowed | frozenset(readers)
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         staff = await current_staff(connection)
-        if staff.role not in allowed:
+        safe = connection.scope.get("method") in ("GET", "HEAD")
+        if staff.role not in (reading if safe else allowed):
             raise PermissionDeniedException("your role may not do this")
 
     guard.__name__ = "roles_guard_" + "_".join(sorted(r.value for r in allowed))

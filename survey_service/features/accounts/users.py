@@ -105,8 +105,18 @@ def list_users(conn: Connection) -> list[UserRow]:
     ):
         scopes.setdefault(user_id, []).append(code)
     rows = conn.execute(
-        select(User).where(User.password_hash != NO_PASSWORD).order_by(User.username)
-    ).scalars()
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.role,
+            User.is_active,
+            User.locked_until,
+            User.last_login_at,
+        )
+        .where(User.password_hash != NO_PASSWORD)
+        .order_by(User.username)
+    )
     return [
         UserRow(
             u.username,

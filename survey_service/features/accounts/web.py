@@ -13,6 +13,7 @@ header), on every route except:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request, Response
@@ -23,13 +24,18 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect, Template
-from litestar.types import ExceptionHandlersMap, Receive, Scope, Send
+from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from survey_service.config import Settings
 from survey_service.features.accounts import controllers
 from survey_service.features.accounts.access import (
     SESSION_COOKIE,
+    STAFF_STATE_KEY,
     LoginRequired,
+    Staff,
+    audit,
     known_staff,
     provide_staff,
 )
@@ -39,9 +45,13 @@ __all__ = [
     "DEPENDENCIES",
     "EXCEPTION_HANDLERS",
     "ROUTES",
+    "StaffAuditMiddleware",
     "StaffCsrfMiddleware",
     "csrf_middleware",
+    "staff_middleware",
 ]
+
+logger = logging.getLogger(__name__)
 
 CSRF_EXCLUDE = [r"^/t/", r"^/r/", r"^/u/", r"^/api/units/[^/]+/responses$"]
 """Path patterns of the public questionnaire, which has no staff session."""
@@ -80,6 +90,69 @@ class StaffCsrfMiddleware(CSRFMiddleware):
                 await self.app(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+_SELF_AUDITED = ("/login", "/logout", "/staff/language")
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class StaffAuditMiddleware:
+    """Write an audit line for every state-changing request made by staff.
+
+    The line names the method, the route (``POST /api/surveys/{survey_code}/sample/draw``),
+    the path actually asked for and the response status; features add their own lines
+    with :func:`~survey_service.features.accounts.access.audit` for what this cannot
+    say (downloads, which are GETs, or what a change amounted to).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, then audit it if staff changed something."""
+        if scope["type"] != ScopeType.HTTP or scope.get("method") in _SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            await self._audit(scope, status)
+
+    @staticmethod
+    async def _audit(scope: Scope, status: int) -> None:
+        staff = scope.get("state", {}).get(STAFF_STATE_KEY)
+        if not isinstance(staff, Staff) or scope["path"].startswith(_SELF_AUDITED):
+            return
+        template = scope.get("path_template") or scope["path"]
+        client = scope.get("client")
+        engine: AsyncEngine = scope["litestar_app"].state.engine
+        try:
+            async with engine.begin() as conn:
+                await audit(
+                    conn,
+                    staff,
+                    f"{scope.get('method')} {template}",
+                    object_type="path",
+                    object_id=scope["path"],
+                    detail={"status": status},
+                    client_address=client[0] if client else None,
+                )
+        except SQLAlchemyError:
+            # The request has been answered; a lost audit line is logged, not raised.
+            logger.exception("could not write the audit line of %s", scope["path"])
+
+
+def staff_middleware(settings: Settings) -> list[DefineMiddleware | type[StaffAuditMiddleware]]:
+    """The staff middleware, outermost first: audit of staff changes, then CSRF."""
+    return [StaffAuditMiddleware, csrf_middleware(settings)]
 
 
 def csrf_middleware(settings: Settings) -> DefineMiddleware:

@@ -13,9 +13,10 @@ from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.response import Response
 
-from survey_service.auth import api_token_guard
 from survey_service.config import Settings
 from survey_service.db.engine import make_sync_engine
+from survey_service.db.enums import Role
+from survey_service.features.accounts.access import roles_guard
 from survey_service.features.frame.importer import ImportSummary, import_frame
 from survey_service.features.frame.mapping import ColumnMapping
 from survey_service.features.frame.rows import RowError
@@ -42,11 +43,11 @@ class FrameImportOut(msgspec.Struct, frozen=True):
 
 
 class FrameApi(Controller):
-    """For the one-stop-shop system (API token required)."""
+    """For the one-stop-shop system (API token) and statisticians; administrators too."""
 
     path = "/api/frame"
     tags = ["frame"]
-    guards = [api_token_guard]
+    guards = [roles_guard(Role.ADMINISTRATOR, Role.STATISTICIAN)]
 
     @post(
         "/",

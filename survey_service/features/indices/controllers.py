@@ -1,7 +1,9 @@
 """JSON API of indices: unit scorecards and league tables of a survey (one period).
 
-Every endpoint needs an API token. The data load (the database sums the answers per PSU)
-runs on the request's session; the estimation runs in a worker thread.
+Every endpoint needs a staff session or API token; a department reviewer gets the
+scorecards of their own units only (404 for any other) and the league tables. The data
+load (the database sums the answers per PSU) runs on the request's session; the
+estimation runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from sqlalchemy.orm import Session
 
 from analysis import EstimationOptions
-from survey_service.auth import api_token_guard
 from survey_service.db.enums import UnitKind
 from survey_service.db.session import DbSession
+from survey_service.features.accounts.access import CurrentStaff, require_unit_code, staff_guard
 from survey_service.features.indices.errors import IndicesError
 from survey_service.features.indices.leagues import RANK_LEVEL, SEED, make_league
 from survey_service.features.indices.records import Sample
@@ -87,17 +89,18 @@ async def _compute(work: Callable[[], T]) -> T:
 
 
 class IndicesApi(Controller):
-    """Unit scorecards and league tables (API token required)."""
+    """Unit scorecards and league tables (staff session or API token)."""
 
     path = "/api/surveys/{survey_code:str}"
     tags = ["indices"]
-    guards = [api_token_guard]
+    guards = [staff_guard]
     exception_handlers = {IndicesError: _unprocessable}
 
     @get("/scorecards/{unit_code:str}", summary="A unit's indices with intervals")
     async def scorecard(
         self,
         db_session: DbSession,
+        staff: CurrentStaff,
         survey_code: FromPath[str],
         unit_code: FromPath[str],
         level: Level = 0.95,
@@ -106,7 +109,9 @@ class IndicesApi(Controller):
     ) -> ScorecardOut:
         """Overall, element and item indices of the unit (and of everything below it),
         each with its interval, flag, n, n_eff and method, the comparison with the city
-        and the small-area estimate; 404 for an unknown survey or unit."""
+        and the small-area estimate; 404 for an unknown survey or unit, and for a unit
+        outside a reviewer's scope."""
+        await require_unit_code(db_session, staff, unit_code)
         data = await _load(db_session, survey_code, sample, weight_set)
         find_unit(data.units, unit_code)
         options = EstimationOptions(level=level, lonely_psu=DEFAULT_OPTIONS.lonely_psu)

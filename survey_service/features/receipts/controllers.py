@@ -12,13 +12,13 @@ from litestar.params import JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from survey_service.auth import api_token_guard
 from survey_service.config import Settings
 from survey_service.db.base import utcnow
-from survey_service.db.enums import ResponseMode
+from survey_service.db.enums import ResponseMode, Role
 from survey_service.db.models import Dossier, ReceiptToken, Survey, SurveyUnit
 from survey_service.db.session import DbSession
 from survey_service.errors import NotFoundError
+from survey_service.features.accounts.access import roles_guard
 from survey_service.features.questionnaire.qr import qr_svg
 from survey_service.security import hash_token, new_token
 
@@ -81,11 +81,11 @@ async def _store(
 
 
 class ReceiptApi(Controller):
-    """For the one-stop-shop system (API token required)."""
+    """For the one-stop-shop system (API token) and statisticians; administrators too."""
 
     path = "/api/receipts"
     tags = ["receipts"]
-    guards = [api_token_guard]
+    guards = [roles_guard(Role.ADMINISTRATOR, Role.STATISTICIAN)]
 
     @post("/", summary="Issue a receipt token for a completed dossier")
     async def issue(

@@ -23,9 +23,10 @@ from litestar.status_codes import (
 from sqlalchemy import Engine
 
 from sampling import SampleDesign, SamplingError
-from survey_service.auth import api_token_guard
 from survey_service.config import Settings
 from survey_service.db.engine import make_sync_engine
+from survey_service.db.enums import Role
+from survey_service.features.accounts.access import roles_guard
 from survey_service.features.samples.designs import add_design, list_designs
 from survey_service.features.samples.draw import draw_design, preview_design
 from survey_service.features.samples.errors import AlreadyDrawnError, SampleServiceError
@@ -87,11 +88,14 @@ async def _run(request: Request[Any, Any, State], work: Callable[[Engine], T]) -
 
 
 class SampleApi(Controller):
-    """Sample designs, draws, fieldwork and weights of a survey (API token required)."""
+    """Sample designs, draws, fieldwork and weights of a survey.
+
+    Administrators and statisticians (staff session or API token); viewers may read.
+    """
 
     path = "/api/surveys/{survey_code:str}"
     tags = ["samples"]
-    guards = [api_token_guard]
+    guards = [roles_guard(Role.ADMINISTRATOR, Role.STATISTICIAN, readers=(Role.VIEWER,))]
     exception_handlers = {
         SampleServiceError: _problem(HTTP_422_UNPROCESSABLE_ENTITY),
         SamplingError: _problem(HTTP_422_UNPROCESSABLE_ENTITY),
