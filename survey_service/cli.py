@@ -13,6 +13,7 @@ from survey_service.cli_estimate import estimate_command
 from survey_service.cli_export import export_group
 from survey_service.cli_frame import frame_group
 from survey_service.cli_instruments import instruments_group
+from survey_service.cli_publish import publish_command
 from survey_service.cli_users import users_group
 from survey_service.config import Settings, load_settings
 from survey_service.errors import ServiceError
@@ -188,6 +189,7 @@ main.add_command(cli_sample.fieldwork_group)
 main.add_command(cli_sample.weights_group)
 main.add_command(estimate_command)
 main.add_command(users_group)
+main.add_command(publish_command)
 main.add_command(export_group)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,6 +55,8 @@ __all__ = [
     "InstrumentVersion",
     "Invitation",
     "Procedure",
+    "PublishedPart",
+    "PublishedResult",
     "ReceiptToken",
     "Response",
     "ResponseDraft",
@@ -549,3 +551,37 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     client_address: Mapped[str | None] = mapped_column(String(64))
+
+
+class PublishedResult(Base):
+    """A period's results frozen for the dashboards: who published them, when, how.
+
+    ``options`` says how the figures were computed (interval level, variance method,
+    weights used); ``summary`` lists what the snapshot holds (units, league tables).
+    The figures themselves are :class:`PublishedPart` rows.
+    """
+
+    __tablename__ = "published_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    options: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+
+
+class PublishedPart(Base):
+    """One document of a published snapshot: a unit's scorecard or one league table.
+
+    ``document`` is JSON text (msgspec), read back straight into the page's Structs.
+    """
+
+    __tablename__ = "published_parts"
+
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("published_results.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
