@@ -23,7 +23,7 @@ from survey_service.config import Settings, load_settings
 from survey_service.db.engine import make_async_engine
 from survey_service.db.session import provide_session
 from survey_service.errors import NotFoundError
-from survey_service.features import health, pages
+from survey_service.features import console, health, pages
 from survey_service.features.accounts import web as accounts
 from survey_service.features.frame.controllers import FrameApi
 from survey_service.features.indices.controllers import IndicesApi
@@ -130,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SampleApi,
             IndicesApi,
             *accounts.ROUTES,
+            *console.ROUTES,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
         dependencies={"db_session": Provide(provide_session), **accounts.DEPENDENCIES},

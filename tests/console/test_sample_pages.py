@@ -1,0 +1,280 @@
+"""Designs, preview, draw, fieldwork, invitations and weights through the console pages.
+
+Every figure on a page is checked against the service the console calls, and where cheap
+against a count made here from the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from survey_service.db.engine import make_sync_engine
+from survey_service.db.models import AuditEntry, SampleDesign, SampleMember, WeightSet
+from survey_service.features.samples.draw import preview_design
+from survey_service.features.samples.invitations import CSV_COLUMNS
+from survey_service.features.samples.weight_sets import find_weight_set
+from tests.console.conftest import City
+from tests.console.html import figure, table, text
+from tests.samples.city import (
+    DESIGN_FILE,
+    DESIGN_NAME,
+    SURVEY,
+    add_responses,
+    count,
+    members,
+    query,
+    run,
+    soon,
+)
+from tests.staff import csrf_token
+
+BASE = f"/staff/console/surveys/{SURVEY}"
+SEED = 20251001
+
+
+def _margin(value: float | None) -> str:
+    return "–" if value is None else f"±{100 * value:.1f}"
+
+
+def _add_design(staff: TestClient, body: str, syntax: str = "toml") -> str:  # type: ignore[type-arg]
+    reply = staff.post(
+        f"{BASE}/designs",
+        data={"text": body, "syntax": syntax, "_csrf_token": csrf_token(staff)},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303, reply.text
+    return str(reply.headers["location"])
+
+
+def _draw(staff: TestClient, seed: int = SEED) -> str:  # type: ignore[type-arg]
+    reply = staff.post(
+        f"{BASE}/draw",
+        data={"seed": str(seed), "design": DESIGN_NAME, "_csrf_token": csrf_token(staff)},
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.text
+
+
+def test_design_preview_shows_the_plan_and_draw_stores_the_sample(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    location = _add_design(fx_statistician, DESIGN_FILE.read_text(encoding="utf-8"))
+    assert location == f"{BASE}/preview?design={quote(DESIGN_NAME)}"
+    page = fx_statistician.get(location)
+    assert page.status_code == 200
+    engine = make_sync_engine(fx_city.url)
+    try:
+        plan = preview_design(engine, SURVEY)
+    finally:
+        engine.dispose()
+    assert figure(page.text, "eligible") == f"{plan.eligible:,}"
+    assert figure(page.text, "sample-size") == f"{plan.sample_size:,}"
+    _header, *strata = table(page.text, "strata")
+    assert [row[0] for row in strata] == [s.key for s in plan.strata]
+    for row, s in zip(strata, plan.strata, strict=True):
+        expected = [f"{s.population:,}", f"{s.sample_size:,}", f"{s.reserve_size:,}"]
+        assert row[1:4] == expected
+        assert row[4:] == [f"{s.expected_respondents:,.1f}", _margin(s.margin)]
+    _header, *units = table(page.text, "units")
+    assert [row[0] for row in units] == ["Phường Hoàn Kiếm P-HOANKIEM", "Xã Sóc Sơn X-SOCSON"]
+    assert [row[-1] for row in units] == [_margin(u.margin) for u in plan.units]
+    # The chart has a bar per unit, labelled with the unit's name and its margin.
+    assert page.text.count('class="chart-bar"') == len(plan.units)
+    assert f"{100 * plan.units[0].margin:.1f}%" in page.text  # type: ignore[operator]
+
+    drawn = _draw(fx_statistician)
+    assert 'id="draw-done"' in drawn
+    assert f"hạt giống {SEED}" in text(drawn)
+    assert 'id="drawn-note"' in drawn
+    assert 'id="draw-form"' not in drawn
+    ((seed, drawn_at),) = query(fx_city.url, select(SampleDesign.seed, SampleDesign.drawn_at))
+    assert seed == SEED
+    assert drawn_at is not None
+    main = count(fx_city.url, SampleMember)
+    assert main == plan.sample_size + plan.reserve_size
+    audit = query(fx_city.url, select(AuditEntry.action, AuditEntry.detail))
+    (draw_entry,) = [d for a, d in audit if a == "sample.draw"]
+    assert draw_entry["seed"] == SEED
+    assert draw_entry["done"] is True
+
+    again = fx_statistician.post(
+        f"{BASE}/draw",
+        data={"seed": "7", "design": DESIGN_NAME, "_csrf_token": csrf_token(fx_statistician)},
+    )
+    assert again.status_code == 409
+    assert "was drawn on" in again.text
+    assert count(fx_city.url, SampleMember) == main
+
+
+def test_a_bad_design_is_a_message_and_stores_nothing(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    token = csrf_token(fx_statistician)
+    broken = 'name = "x"\n[size]\nrule = "margin"\nmargin = 7\n'
+    reply = fx_statistician.post(
+        f"{BASE}/designs", data={"text": broken, "syntax": "toml", "_csrf_token": token}
+    )
+    assert reply.status_code == 422
+    assert "margin" in reply.text
+    assert 'role="alert"' in reply.text
+    assert "margin = 7" in reply.text, "the text typed is kept for correcting"
+    bad_seed = fx_statistician.post(f"{BASE}/draw", data={"seed": "-1", "_csrf_token": token})
+    assert bad_seed.status_code in (404, 422)
+    assert count(fx_city.url, SampleDesign) == 0
+
+
+def test_edit_prefills_the_stored_spec_and_saves_a_new_version(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    _add_design(fx_statistician, DESIGN_FILE.read_text(encoding="utf-8"))
+    page = fx_statistician.get(f"{BASE}/designs", params={"edit": DESIGN_NAME})
+    assert page.status_code == 200
+    assert '"margin": 0.15' in html.unescape(page.text)
+    spec = query(fx_city.url, select(SampleDesign.spec))[0][0]
+    edited = json.dumps({**spec, "size": {**spec["size"], "margin": 0.2}})
+    _add_design(fx_statistician, edited, syntax="json")
+    listing = fx_statistician.get(f"{BASE}/designs")
+    _header, *rows = table(listing.text, "designs")
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        (DESIGN_NAME, "1", "chưa rút"),
+        (DESIGN_NAME, "2", "chưa rút"),
+    ]
+
+
+def _fieldwork(url: str, tmp_path: Path) -> tuple[list[tuple[int, str, str]], set[int], set[int]]:
+    """Every third main member answers, every fifth other one refused (a gateway report)."""
+    main = [(r[0], r[1], r[2]) for r in members(url) if not r[5]]
+    answered = {m for k, (m, _, _) in enumerate(main) if k % 3 == 0}
+    refused = {m for k, (m, _, _) in enumerate(main) if k % 5 == 1 and m not in answered}
+    report = tmp_path / "outcomes.csv"
+    report.write_text(
+        "dossier_code,outcome,recorded_at\n"
+        + "".join(f"{c},refused,{soon()}\n" for m, c, _ in main if m in refused),
+        encoding="utf-8",
+    )
+    assert run(url, "fieldwork", "import", str(report)).exit_code == 0
+    add_responses(url, sorted(answered))
+    return main, answered, refused
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%"
+
+
+def test_fieldwork_rates_per_unit_match_a_hand_count_and_invitations_download(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    _add_design(fx_statistician, DESIGN_FILE.read_text(encoding="utf-8"))
+    _draw(fx_statistician)
+    main, answered, refused = _fieldwork(fx_city.url, tmp_path)
+    unit_of = {m: key.split("|")[0].removeprefix("unit=") for m, _, key in main}
+    page = fx_statistician.get(f"{BASE}/fieldwork", params={"by": "unit"})
+    assert page.status_code == 200
+    _header, *rows = table(page.text, "rates")
+    shown = {r[0]: r for r in rows}
+    names = {"X-SOCSON": "Xã Sóc Sơn", "P-HOANKIEM": "Phường Hoàn Kiếm"}
+    for code, name in names.items():
+        fielded = [m for m in unit_of if unit_of[m] == code]
+        i = len(answered & set(fielded))
+        r = len(refused & set(fielded))
+        row = shown[name]
+        assert row[1:4] == [str(len(fielded)), str(i), "0"]
+        assert row[4] == str(r)
+        assert row[8] == _share(i, len(fielded))  # RR1: nobody is ineligible here
+        assert row[10] == _share(i, i + r)  # COOP1
+        assert row[11] == _share(r, len(fielded))  # REF1
+    total = shown["Toàn bộ"]
+    assert total[1:3] == [str(len(main)), str(len(answered))]
+    assert page.text.count('class="chart-bar"') == 2
+
+    by_stratum = fx_statistician.get(f"{BASE}/fieldwork")
+    _header, *strata = table(by_stratum.text, "rates")
+    assert sorted(r[0] for r in strata[:-1]) == sorted({key for _, _, key in main})
+    assert strata[-1][0] == "Toàn bộ"
+
+    exported = fx_statistician.post(
+        f"{BASE}/invitations",
+        data={"kind": "csv", "expires_days": "10", "_csrf_token": csrf_token(fx_statistician)},
+    )
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    lines = list(csv.reader(io.StringIO(exported.text)))
+    assert tuple(lines[0]) == CSV_COLUMNS
+    still_open = {c for m, c, _ in main if m not in answered and m not in refused}
+    assert {row[0] for row in lines[1:]} <= still_open
+    assert len(lines) > 1
+    actions = [a for (a,) in query(fx_city.url, select(AuditEntry.action))]
+    assert "invitations.export" in actions
+
+
+def test_weights_compute_and_diagnostics(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    empty = fx_statistician.get(f"{BASE}/weights")
+    assert empty.status_code == 200
+    assert 'id="no-weights"' in empty.text
+    _add_design(fx_statistician, DESIGN_FILE.read_text(encoding="utf-8"))
+    _draw(fx_statistician)
+    _main, answered, _refused = _fieldwork(fx_city.url, tmp_path)
+    token = csrf_token(fx_statistician)
+    bad = fx_statistician.post(
+        f"{BASE}/weights", data={"calibrate": "unit", "trim_cap": "0.5", "_csrf_token": token}
+    )
+    assert bad.status_code == 422
+    assert count(fx_city.url, WeightSet) == 0
+    done = fx_statistician.post(
+        f"{BASE}/weights",
+        data={"calibrate": ["unit", "channel"], "classes": "stratum", "_csrf_token": token},
+    )
+    assert done.status_code == 200, done.text
+    engine = make_sync_engine(fx_city.url)
+    try:
+        stored = find_weight_set(engine, SURVEY)
+    finally:
+        engine.dispose()
+    d = stored.diagnostics
+    assert d.respondents == len(answered)
+    assert figure(done.text, "respondents") == f"{len(answered):,}"
+    _header, *rows = table(done.text, "weight-summary")
+    shown = {r[0]: r for r in rows}
+    for unit in d.units:
+        name = {"X-SOCSON": "Xã Sóc Sơn", "P-HOANKIEM": "Phường Hoàn Kiếm"}[unit.unit]
+        row = shown[name]
+        assert row[1] == f"{unit.n:,}"
+        assert row[2] == f"{unit.total:,.1f}"
+        assert row[3:5] == [f"{unit.minimum:,.2f}", f"{unit.maximum:,.2f}"]
+        assert row[6:] == [f"{unit.cv:,.3f}", f"{unit.deff:,.3f}", f"{unit.n_effective:,.1f}"]
+    assert shown["Tất cả"][7] == f"{d.overall.deff:,.3f}"
+    convergence = text(done.text)
+    assert "Hội tụ Có" in convergence
+    assert f"Số vòng lặp {d.calibration.iterations}" in convergence
+    again = fx_statistician.get(f"{BASE}/weights")
+    assert f"#{stored.id}" in again.text
+    details = [d for a, d in query(fx_city.url, select(AuditEntry.action, AuditEntry.detail))
+               if a == "weights.compute"]  # fmt: skip
+    assert [x["done"] for x in details] == [False, True]
+
+
+@pytest.mark.parametrize("page", ["designs", "fieldwork", "weights", "preview"])
+def test_an_unknown_survey_is_404(
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+    page: str,
+) -> None:
+    assert fx_statistician.get(f"/staff/console/surveys/NO-SUCH/{page}").status_code == 404
