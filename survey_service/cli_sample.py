@@ -121,6 +121,39 @@ def draw(survey_code: str, seed: int, design_name: str | None, quiet: bool) -> N
     )
 
 
+@sample_group.command("reserve")
+@click.argument("survey_code")
+@_DESIGN
+def reserve(survey_code: str, design_name: str | None) -> None:
+    """Show the reserve of the drawn design per stratum: drawn, released, left."""
+    from survey_service.features.samples.reserve import reserve_status
+    from survey_service.features.samples.tables import reserve_table
+
+    with _engine() as engine:
+        click.echo(reserve_table(reserve_status(engine, survey_code, design_name)))
+
+
+@sample_group.command("release")
+@click.argument("survey_code")
+@click.option("--stratum", "strata", type=(str, click.IntRange(min=1)), multiple=True,
+              required=True, metavar="KEY N",
+              help="Release the next N reserve members of stratum KEY (repeatable).")  # fmt: skip
+@_DESIGN
+def release(survey_code: str, strata: tuple[tuple[str, int], ...], design_name: str | None) -> None:
+    """Release reserve members of some strata, in their drawn order (all or none).
+
+    Stratum keys are those of 'sample reserve', e.g. "unit=X-SOCSON|channel=online".
+    """
+    from survey_service.features.samples.reserve import release_reserve
+    from survey_service.features.samples.tables import reserve_table
+
+    counts: dict[str, int] = {}
+    for key, n in strata:
+        counts[key] = counts.get(key, 0) + n
+    with _engine() as engine:
+        click.echo(reserve_table(release_reserve(engine, survey_code, counts, design_name)))
+
+
 @click.group("invitations")
 def invitations_group() -> None:
     """Personalised links: CSV for SMS/e-mail gateways, printable letters.

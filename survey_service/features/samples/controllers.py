@@ -32,6 +32,7 @@ from survey_service.features.samples.draw import draw_design, preview_design
 from survey_service.features.samples.errors import AlreadyDrawnError, SampleServiceError
 from survey_service.features.samples.fieldwork import import_outcomes, outcome_rows
 from survey_service.features.samples.rates import survey_rates
+from survey_service.features.samples.reserve import release_reserve, reserve_status
 from survey_service.features.samples.schemas import (
     DesignOut,
     DrawIn,
@@ -40,6 +41,8 @@ from survey_service.features.samples.schemas import (
     OutcomeIn,
     PreviewOut,
     RatesOut,
+    ReleaseIn,
+    ReserveOut,
     WeightSetOut,
     WeightsIn,
     WeightsOut,
@@ -150,6 +153,32 @@ class SampleApi(Controller):
         return await _run(
             request,
             lambda e: draw_design(e, survey_code, seed=data.seed, design_name=data.design),
+        )
+
+    @get("/sample/reserve", summary="The reserve per stratum: drawn, released, left")
+    async def reserve(
+        self,
+        request: Request[Any, Any, State],
+        survey_code: FromPath[str],
+        design: DesignName = None,
+    ) -> ReserveOut:
+        """Per stratum of the drawn design: main sample, reserve drawn, released and left."""
+        return await _run(request, lambda e: reserve_status(e, survey_code, design))
+
+    @post(
+        "/sample/reserve/release",
+        status_code=HTTP_200_OK,
+        summary="Release reserve members per stratum",
+    )
+    async def release(
+        self,
+        request: Request[Any, Any, State],
+        survey_code: FromPath[str],
+        data: JSONBody[ReleaseIn],
+    ) -> ReserveOut:
+        """Release the next N reserve members of each stratum named, all or none (422)."""
+        return await _run(
+            request, lambda e: release_reserve(e, survey_code, data.strata, data.design)
         )
 
     @post(

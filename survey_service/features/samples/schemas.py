@@ -20,6 +20,9 @@ __all__ = [
     "PreviewOut",
     "RatesOut",
     "RecalibrationOut",
+    "ReleaseIn",
+    "ReserveOut",
+    "ReserveStratumOut",
     "RowProblem",
     "StratumPlanOut",
     "TrimOut",
@@ -342,3 +345,33 @@ class WeightsOut(_Out, frozen=True):
 
     probability: WeightSetOut
     open_link: WeightSetOut | None
+
+
+class ReleaseIn(_In, frozen=True):
+    """Release the next reserve members of some strata (in their drawn order), all or none."""
+
+    strata: Annotated[
+        dict[Annotated[str, Meta(max_length=500)], Annotated[int, Meta(ge=1, le=1_000_000)]],
+        Meta(min_length=1, description="Stratum key → how many reserve members to release."),
+    ]
+    design: DesignName | None = None
+
+
+class ReserveStratumOut(_Out, frozen=True):
+    """The reserve of one stratum."""
+
+    key: str
+    sample_size: int
+    reserve_size: int
+    released: int
+    remaining: int
+
+
+class ReserveOut(_Out, frozen=True):
+    """The reserve per stratum of a drawn design (after a release: ``released`` now)."""
+
+    survey_code: str
+    design: str
+    version: int
+    released: int
+    strata: list[ReserveStratumOut]

@@ -10,11 +10,19 @@ from survey_service.features.samples.schemas import (
     GroupRates,
     PreviewOut,
     RatesOut,
+    ReserveOut,
     WeightSetOut,
     WeightSummary,
 )
 
-__all__ = ["designs_table", "preview_table", "rates_table", "table", "weight_set_report"]
+__all__ = [
+    "designs_table",
+    "preview_table",
+    "rates_table",
+    "reserve_table",
+    "table",
+    "weight_set_report",
+]
 
 Cell = str | int | float | None
 
@@ -181,3 +189,19 @@ def weight_set_report(w: WeightSetOut) -> str:
     headers = ["unit", "n", "Σ weights", "min", "max", "mean", "CV", "Kish deff", "n_eff"]
     rows = [_summary_row(u.unit, u) for u in d.units] + [_summary_row("all", d.overall)]
     return "\n".join(lines) + "\n\n" + table(headers, rows)
+
+
+def reserve_table(r: ReserveOut) -> str:
+    """Per stratum: main sample, reserve drawn, released and still waiting."""
+    head = f'Survey {r.survey_code}, design "{r.design}" v{r.version}'
+    if r.released:
+        head += f": {r.released:,} reserve member(s) released now"
+    rows: list[list[Cell]] = [
+        [s.key, s.sample_size, s.reserve_size, s.released, s.remaining] for s in r.strata
+    ]
+    body = table(["stratum", "main sample", "reserve", "released", "left"], rows)
+    tail = (
+        "Released members are in the fielded sample: the next 'invitations export' issues "
+        "their links."
+    )
+    return f"{head}\n{body}\n\n{tail}"
