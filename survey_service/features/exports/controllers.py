@@ -1,0 +1,269 @@
+"""Staff downloads: estimates (CSV, XLSX) and anonymised microdata (ZIP).
+
+- ``GET /staff/exports``: the surveys and their download links;
+- ``GET /staff/exports/{survey}/estimates.csv`` and ``.xlsx``: every unit's indices, for
+  any staff member, restricted to the units they may see (a reviewer gets their subtree
+  only); ``?unit=CODE`` narrows to one unit and the units below it (404 when the unit is
+  outside the member's scope, exactly as for a unit that does not exist);
+- ``GET /staff/exports/{survey}/microdata.zip``: statisticians and administrators only
+  (403 for other roles): respondent-level data is for analysts, even without contacts.
+
+Every download is written to the audit log. The data load runs on the request's
+session, the estimation and the file building in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Annotated, Any, Final
+
+import anyio
+from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Response, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_service.db.enums import Role
+from survey_service.db.models import Survey, Unit
+from survey_service.db.session import DbSession
+from survey_service.features.accounts.access import (
+    CurrentStaff,
+    Staff,
+    audit,
+    client_address,
+    require_unit,
+    roles_guard,
+    staff_guard,
+)
+from survey_service.features.exports.estimates import (
+    EstimatesTable,
+    estimates_csv,
+    estimates_xlsx,
+    make_estimates_table,
+)
+from survey_service.features.exports.microdata import MicrodataSummary, microdata_zip
+from survey_service.features.indices.errors import IndicesError
+from survey_service.features.indices.service import (
+    SurveyData,
+    estimate_survey,
+    load_survey_data,
+)
+from survey_service.features.indices.sums import UnitTree
+
+__all__ = ["MICRODATA_ROLES", "ExportDownloads", "export_text"]
+
+MICRODATA_ROLES: Final = (Role.STATISTICIAN, Role.ADMINISTRATOR)
+CSV_TYPE: Final = "text/csv; charset=utf-8"
+XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_TYPE: Final = "application/zip"
+
+_TEXTS: Final[dict[str, tuple[str, str]]] = {
+    "title": ("Xuất dữ liệu", "Exports"),
+    "intro": (
+        "Ước lượng của từng đơn vị (chỉ số chung, yếu tố, tiêu chí) kèm khoảng tin cậy, "
+        "cỡ mẫu hiệu dụng và mức tin cậy khi công bố.",
+        "Every unit's estimates (overall index, elements, criteria) with their intervals, "
+        "effective sample sizes and reliability flags.",
+    ),
+    "scoped": (
+        "Tệp chỉ gồm các đơn vị bạn được phép xem.",
+        "The files hold only the units you may see.",
+    ),
+    "microdata_note": (
+        "Dữ liệu vi mô đã ẩn danh (không có số điện thoại, email, mã hồ sơ) kèm sổ tay biến "
+        "và lệnh R, Stata, SPSS để tính lại các số liệu đã công bố.",
+        "Anonymised microdata (no phone numbers, e-mail addresses or dossier codes) with a "
+        "codebook and the R, Stata and SPSS commands that reproduce the published figures.",
+    ),
+    "survey": ("Khảo sát", "Survey"),
+    "period": ("Kỳ", "Period"),
+    "downloads": ("Tải xuống", "Downloads"),
+    "estimates_csv": ("Ước lượng (CSV)", "Estimates (CSV)"),
+    "estimates_xlsx": ("Ước lượng (Excel)", "Estimates (Excel)"),
+    "microdata": ("Dữ liệu vi mô (ZIP)", "Microdata (ZIP)"),
+    "no_surveys": ("Chưa có cuộc khảo sát nào.", "There are no surveys yet."),
+}
+
+UnitCode = Annotated[
+    str | None,
+    QueryParameter(description="Only this unit and the units below it (a unit code)."),
+]
+
+
+def export_text(key: str, language: str) -> str:
+    """An interface string of the exports page in ``language`` (``vi`` or ``en``)."""
+    vi, en = _TEXTS[key]
+    return en if language == "en" else vi
+
+
+def _filename(survey_code: str, suffix: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", survey_code).strip("._") or "survey"
+    return f"{safe}-{suffix}"
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _subtree(units: UnitTree, code: str) -> frozenset[int]:
+    """Ids of the unit ``code`` and of every unit below it."""
+    top = units.codes.index(code)
+    return frozenset(int(units.ids[k]) for k in range(len(units.codes)) if top in units.chain(k))
+
+
+def _scope(staff: Staff, data: SurveyData, unit: str | None) -> frozenset[int] | None:
+    """The units the file may hold: the member's scope, narrowed to ``unit``'s subtree."""
+    if unit is None:
+        return staff.scope
+    below = _subtree(data.units, unit) if unit in data.units.codes else frozenset()
+    return below if staff.scope is None else below & staff.scope
+
+
+async def _check_unit(db_session: DbSession, staff: Staff, unit: str | None) -> None:
+    """404 for a unit that does not exist or that ``staff`` may not see (before any work)."""
+    if unit is None:
+        return
+    unit_id = await db_session.scalar(select(Unit.id).where(Unit.code == unit))
+    if unit_id is None:
+        raise NotFoundException("not found")
+    require_unit(staff, unit_id)
+
+
+def _unprocessable(_request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
+
+
+class ExportDownloads(Controller):
+    """The exports page and its downloads (staff only; microdata for analysts)."""
+
+    path = "/staff/exports"
+    guards = [staff_guard]
+    include_in_schema = False
+    exception_handlers = {IndicesError: _unprocessable}
+
+    @get("/", opt={"unit_param": None})
+    async def index(self, staff: CurrentStaff, db_session: DbSession) -> Template:
+        """The surveys, newest first, with their download links."""
+        rows = (
+            await db_session.execute(
+                select(Survey.code, Survey.title, Survey.period_start, Survey.period_end).order_by(
+                    Survey.period_start.desc(), Survey.code
+                )
+            )
+        ).all()
+        language = staff.language if staff.language in ("vi", "en") else "vi"
+        return Template(
+            template_name="staff/exports.html",
+            context={
+                "staff": staff,
+                "lang": language,
+                "surveys": rows,
+                "microdata": staff.role in MICRODATA_ROLES,
+                "et": lambda key: export_text(key, language),
+            },
+        )
+
+    async def _table(
+        self, staff: Staff, db_session: DbSession, survey_code: str, unit: str | None
+    ) -> EstimatesTable:
+        await _check_unit(db_session, staff, unit)
+
+        def load(sync: Session) -> SurveyData:
+            return load_survey_data(sync.connection(), survey_code)
+
+        data = await db_session.run_sync(load)
+        scope = _scope(staff, data, unit)
+        return await anyio.to_thread.run_sync(
+            lambda: make_estimates_table(estimate_survey(data), scope)
+        )
+
+    async def _record(
+        self,
+        request: Request[Any, Any, Any],
+        staff: Staff,
+        db_session: DbSession,
+        action: str,
+        survey_code: str,
+        detail: dict[str, Any],
+    ) -> None:
+        await audit(
+            db_session,
+            staff,
+            action,
+            object_type="survey",
+            object_id=survey_code,
+            detail=detail,
+            client_address=client_address(request),
+        )
+        await db_session.commit()
+
+    @get("/{survey_code:str}/estimates.csv", opt={"unit_param": "unit"})
+    async def estimates_csv(
+        self,
+        request: Request[Any, Any, Any],
+        staff: CurrentStaff,
+        db_session: DbSession,
+        survey_code: FromPath[str],
+        unit: UnitCode = None,
+    ) -> Response[bytes]:
+        """Estimates of the visible units as CSV (UTF-8 with a byte-order mark)."""
+        table = await self._table(staff, db_session, survey_code, unit)
+        content = await anyio.to_thread.run_sync(estimates_csv, table)
+        detail = {"rows": len(table.rows), "units": table.units, "unit": unit}
+        await self._record(request, staff, db_session, "export.estimates.csv", survey_code, detail)
+        return _download(content, CSV_TYPE, _filename(survey_code, "estimates.csv"))
+
+    @get("/{survey_code:str}/estimates.xlsx", opt={"unit_param": "unit"})
+    async def estimates_xlsx(
+        self,
+        request: Request[Any, Any, Any],
+        staff: CurrentStaff,
+        db_session: DbSession,
+        survey_code: FromPath[str],
+        unit: UnitCode = None,
+    ) -> Response[bytes]:
+        """Estimates of the visible units as an XLSX workbook (with a README sheet)."""
+        table = await self._table(staff, db_session, survey_code, unit)
+
+        def build() -> bytes:
+            buffer = io.BytesIO()
+            estimates_xlsx(table, buffer)
+            return buffer.getvalue()
+
+        content = await anyio.to_thread.run_sync(build)
+        detail = {"rows": len(table.rows), "units": table.units, "unit": unit}
+        await self._record(request, staff, db_session, "export.estimates.xlsx", survey_code, detail)
+        return _download(content, XLSX_TYPE, _filename(survey_code, "estimates.xlsx"))
+
+    @get(
+        "/{survey_code:str}/microdata.zip",
+        guards=[roles_guard(*MICRODATA_ROLES)],
+        opt={"unit_param": None},
+    )
+    async def microdata(
+        self,
+        request: Request[Any, Any, Any],
+        staff: CurrentStaff,
+        db_session: DbSession,
+        survey_code: FromPath[str],
+    ) -> Response[bytes]:
+        """Anonymised microdata with its codebook, as a ZIP archive (analysts only)."""
+        buffer = io.BytesIO()
+
+        def write(sync: Session) -> MicrodataSummary:
+            return microdata_zip(sync.connection(), survey_code, buffer)
+
+        summary = await db_session.run_sync(write)
+        detail = {"rows": summary.rows, "columns": summary.columns}
+        await self._record(request, staff, db_session, "export.microdata", survey_code, detail)
+        return _download(buffer.getvalue(), ZIP_TYPE, _filename(survey_code, "microdata.zip"))
