@@ -7,6 +7,8 @@
   no contact data, to a directory or a ZIP archive;
 - :mod:`.codebook` describes every variable of the microdata (JSON and Markdown) with the
   commands that reproduce the published figures;
+- :mod:`.reestimate` backs ``survey-service estimate --indices codebook.json`` (element and
+  overall indices from the files alone);
 - :mod:`.controllers` serves the downloads to staff.
 
 The functions take a SQLAlchemy ``Connection``: the command line, the web layer and the

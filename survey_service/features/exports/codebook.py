@@ -24,6 +24,7 @@ from survey_service.features.indices.schemas import OptionsOut, SurveyOut, Weigh
 
 __all__ = [
     "DESIGN",
+    "MODE_LABELS",
     "Codebook",
     "IndexNodeOut",
     "ValueLabel",
@@ -89,6 +90,12 @@ class Codebook(msgspec.Struct, frozen=True, kw_only=True):
     notes: dict[str, str]
 
 
+MODE_LABELS: Final[dict[ResponseMode, dict[str, str]]] = {
+    ResponseMode.INVITATION: {"vi": "Thư mời (SMS, email, thư)", "en": "Invitation link"},
+    ResponseMode.RECEIPT: {"vi": "Mã QR trên phiếu trả kết quả", "en": "QR code on the receipt"},
+    ResponseMode.OPEN_LINK: {"vi": "Đường dẫn mở", "en": "Open link"},
+}
+
 DESIGN: Final = {"weight": "weight", "strata": "stratum", "psu": "psu", "fpc": "fpc", "by": "unit"}
 """Design columns of ``microdata.csv``, named by their ``survey-service estimate`` option."""
 
@@ -132,7 +139,7 @@ _DESIGN_VARIABLES: Final = (
         label={"vi": "Cách người trả lời vào phiếu", "en": "How the respondent reached the form"},
         type="string",
         role="design",
-        values=[ValueLabel(value=m.value, label={"en": m.value}) for m in ResponseMode],
+        values=[ValueLabel(value=m.value, label=dict(MODE_LABELS[m])) for m in ResponseMode],
     ),
     Variable(
         name="language",
