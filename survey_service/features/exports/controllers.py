@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Annotated, Any, Final
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Annotated, Any, Final
 
 import anyio
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Response, Template
+from litestar.response import Response, Stream, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey_service.config import Settings
+from survey_service.db.engine import make_sync_engine
 from survey_service.db.enums import Role
 from survey_service.db.models import Survey, Unit
 from survey_service.db.session import DbSession
@@ -59,6 +63,8 @@ MICRODATA_ROLES: Final = (Role.STATISTICIAN, Role.ADMINISTRATOR)
 CSV_TYPE: Final = "text/csv; charset=utf-8"
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_TYPE: Final = "application/zip"
+SPOOL_BYTES: Final = 32 * 2**20
+CHUNK_BYTES: Final = 2**20
 
 _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "title": ("Xuất dữ liệu", "Exports"),
@@ -104,15 +110,24 @@ def _filename(survey_code: str, suffix: str) -> str:
     return f"{safe}-{suffix}"
 
 
+def _attachment(filename: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+
+
 def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return Response(content, media_type=media_type, headers=_attachment(filename))
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    """The file's bytes a block at a time; the file is closed at the end."""
+    try:
+        while block := spool.read(CHUNK_BYTES):
+            yield block
+    finally:
+        spool.close()
 
 
 def _subtree(units: UnitTree, code: str) -> frozenset[int]:
@@ -256,14 +271,34 @@ class ExportDownloads(Controller):
         staff: CurrentStaff,
         db_session: DbSession,
         survey_code: FromPath[str],
-    ) -> Response[bytes]:
-        """Anonymised microdata with its codebook, as a ZIP archive (analysts only)."""
-        buffer = io.BytesIO()
+    ) -> Stream:
+        """Anonymised microdata with its codebook, as a ZIP archive (analysts only).
 
-        def write(sync: Session) -> MicrodataSummary:
-            return microdata_zip(sync.connection(), survey_code, buffer)
+        The archive is written in a worker thread on a synchronous engine (a national
+        survey takes a while: the event loop keeps serving), into a temporary file that
+        stays in memory up to 32 MB, and streamed from there.
+        """
+        settings: Settings = request.app.state.settings
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
 
-        summary = await db_session.run_sync(write)
+        def write() -> MicrodataSummary:
+            engine = make_sync_engine(settings.database_url)
+            try:
+                with engine.connect() as conn:
+                    return microdata_zip(conn, survey_code, spool)
+            finally:
+                engine.dispose()
+
+        try:
+            summary = await anyio.to_thread.run_sync(write)
+        except BaseException:
+            spool.close()
+            raise
         detail = {"rows": summary.rows, "columns": summary.columns}
         await self._record(request, staff, db_session, "export.microdata", survey_code, detail)
-        return _download(buffer.getvalue(), ZIP_TYPE, _filename(survey_code, "microdata.zip"))
+        spool.seek(0)
+        return Stream(
+            _chunks(spool),
+            media_type=ZIP_TYPE,
+            headers=_attachment(_filename(survey_code, "microdata.zip")),
+        )
