@@ -83,6 +83,27 @@ def _local_secret(workdir: Path) -> str:
     return secret
 
 
+_WHOLE_NUMBERS = {
+    "SURVEY_OPEN_LINK_LIMIT": "open_link_limit",
+    "SURVEY_LOGIN_MAX_FAILURES": "login_max_failures",
+    "SURVEY_LOGIN_LOCKOUT_MINUTES": "login_lockout_minutes",
+    "SURVEY_SESSION_HOURS": "session_hours",
+}
+
+
+def _whole_numbers(env: Mapping[str, str]) -> dict[str, int]:
+    """The optional whole-number settings that are set, checked to be above 0."""
+    found = {}
+    for variable, field in _WHOLE_NUMBERS.items():
+        value = env.get(variable, "").strip()
+        if not value:
+            continue
+        if not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise ConfigurationError(f"{variable} must be a whole number above 0")
+        found[field] = int(value)
+    return found
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, workdir: Path | None = None
 ) -> Settings:
@@ -91,7 +112,9 @@ def load_settings(
     Variables: ``SURVEY_ENV`` (development, production or test), ``SURVEY_DATABASE_URL``,
     ``SURVEY_SECRET_KEY``, ``SURVEY_HOST``, ``SURVEY_PORT``, ``SURVEY_PUBLIC_URL``,
     ``SURVEY_DEBUG``, ``SURVEY_OPEN_LINK_LIMIT`` (open-link answers per client address
-    per window; raise it for load tests from one address).
+    per window; raise it for load tests from one address), ``SURVEY_LOGIN_MAX_FAILURES``
+    and ``SURVEY_LOGIN_LOCKOUT_MINUTES`` (failed staff logins in a row that lock an
+    account, and for how long), ``SURVEY_SESSION_HOURS`` (how long a staff login lasts).
     """
     env = os.environ if environ is None else environ
     cwd = Path.cwd() if workdir is None else workdir
@@ -126,10 +149,7 @@ def load_settings(
         port = int(env.get("SURVEY_PORT", "8000"))
     except ValueError as exc:
         raise ConfigurationError("SURVEY_PORT must be a whole number") from exc
-    limit = env.get("SURVEY_OPEN_LINK_LIMIT", "").strip()
-    if limit and not (limit.isascii() and limit.isdigit() and int(limit) > 0):
-        raise ConfigurationError("SURVEY_OPEN_LINK_LIMIT must be a whole number above 0")
-    optional = {"open_link_limit": int(limit)} if limit else {}
+    optional = _whole_numbers(env)
     return Settings(
         database_url=database_url,
         secret_key=secret_key,

@@ -296,10 +296,6 @@ def test_a_post_without_a_valid_csrf_token_is_refused(fx_world: World, endpoint:
     assert forged.status_code == 403, forged.text
 
 
-def test_unit_rules_name_existing_routes() -> None:
-    assert not set(UNIT_RULES) - {e.key for e in STAFF_ENDPOINTS}
-
-
 OPERATOR_ENDPOINTS = [e for e in STAFF_ENDPOINTS if e.path.startswith(OPERATOR_PREFIXES)]
 
 
