@@ -25,6 +25,7 @@ from survey_service.db.session import provide_session
 from survey_service.errors import NotFoundError
 from survey_service.features import console, health, pages
 from survey_service.features.accounts import web as accounts
+from survey_service.features.dashboards.controllers import Dashboards
 from survey_service.features.exports.controllers import ExportDownloads
 from survey_service.features.frame.controllers import FrameApi
 from survey_service.features.indices.controllers import IndicesApi
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *accounts.ROUTES,
             *console.ROUTES,
             ExportDownloads,
+            Dashboards,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
         ],
         dependencies={"db_session": Provide(provide_session), **accounts.DEPENDENCIES},

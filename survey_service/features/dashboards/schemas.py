@@ -12,7 +12,7 @@ import datetime as dt
 import msgspec
 
 from analysis import Quadrant
-from survey_service.features.indices.schemas import LeagueOut, ScorecardOut
+from survey_service.features.indices.schemas import ScorecardOut
 
 __all__ = [
     "AnswerShare",
@@ -118,7 +118,4 @@ class PublishedSummary(msgspec.Struct, frozen=True, kw_only=True):
     units: list[str]
     leagues: list[tuple[str, str]]
     variables: list[str]
-
-
-LeagueDocument = LeagueOut
-"""A published league table is the indices API's :class:`LeagueOut` as it stands."""
+    labels: dict[str, dict[str, str]] = {}

@@ -233,6 +233,7 @@ def publish_results(
         for code in codes
     }
     survey = data.survey
+    labels = labels_of(survey.instrument)
     summary = PublishedSummary(
         survey_code=survey.code,
         survey_title=survey.title,
@@ -243,6 +244,7 @@ def publish_results(
         units=codes,
         leagues=sorted(leagues),
         variables=list(dict.fromkeys(v for _, v in sorted(leagues))),
+        labels={v: labels.get(v, {}) for _, v in leagues},
     )
     settings = {
         "estimation": msgspec.to_builtins(options_out(estimates.options)),

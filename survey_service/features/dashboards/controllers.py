@@ -1,0 +1,315 @@
+"""Staff dashboards: the units a member may see, a unit's scorecard, the league table.
+
+Pages show the newest published snapshot of each survey (period) and say when it was
+published; statisticians and administrators may ask for a live preview instead
+(``preview=1``), which estimates the survey on the spot and says that it is unpublished.
+A reviewer only ever reaches the scorecards of units in scope: any other unit code, in
+the path or the query, is a 404, exactly like a unit that does not exist.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from survey_service.db.enums import Role
+from survey_service.db.models import Survey, Unit
+from survey_service.db.session import DbSession
+from survey_service.features.accounts.access import (
+    CurrentStaff,
+    Staff,
+    can_see,
+    require_unit,
+    staff_guard,
+)
+from survey_service.features.dashboards import views
+from survey_service.features.dashboards.charts import percent
+from survey_service.features.dashboards.published import (
+    SnapshotInfo,
+    latest_snapshots,
+    read_league,
+    read_unit_series,
+)
+from survey_service.features.dashboards.schemas import UnitResults
+from survey_service.features.dashboards.snapshot import load_sources, unit_results
+from survey_service.features.dashboards.text import strings
+from survey_service.features.indices.errors import IndicesError
+from survey_service.features.indices.leagues import make_league
+from survey_service.features.indices.schemas import LeagueOut
+
+__all__ = ["Dashboards"]
+
+PREVIEW_ROLES = frozenset({Role.ADMINISTRATOR, Role.STATISTICIAN})
+OVERALL = "overall_index"
+
+SurveyCode = Annotated[
+    str | None, QueryParameter(max_length=64, description="Survey (period) code.")
+]
+UnitCode = Annotated[str | None, QueryParameter(max_length=32, description="Unit code.")]
+Name = Annotated[str | None, QueryParameter(max_length=64)]
+
+
+class UnitRow(msgspec.Struct, frozen=True):
+    """A unit as the pages name it."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+def _unit(conn: Connection, code: str) -> UnitRow | None:
+    row = conn.execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.kind).where(Unit.code == code)
+    ).first()
+    return None if row is None else UnitRow(row.id, row.code, row.name, str(row.kind))
+
+
+def _visible_unit(conn: Connection, staff: Staff, code: str) -> UnitRow:
+    unit = _unit(conn, code)
+    if unit is None:
+        raise NotFoundException("not found")
+    require_unit(staff, unit.id)
+    return unit
+
+
+def _choose(snapshots: list[SnapshotInfo], survey: str | None) -> SnapshotInfo | None:
+    if survey is None:
+        return snapshots[0] if snapshots else None
+    return next((s for s in snapshots if s.survey_code == survey), None)
+
+
+class ScorecardData(msgspec.Struct, kw_only=True):
+    """What the scorecard page reads from the database."""
+
+    unit: UnitRow
+    snapshots: list[SnapshotInfo]
+    chosen: SnapshotInfo | None
+    results: UnitResults | None
+    series: dict[int, UnitResults]
+    league: LeagueOut | None
+    surveys: list[tuple[str, str]]
+    preview: bool = False
+
+
+def _published(conn: Connection, staff: Staff, code: str, survey: str | None) -> ScorecardData:
+    unit = _visible_unit(conn, staff, code)
+    snapshots = latest_snapshots(conn)
+    chosen = _choose(snapshots, survey)
+    if survey is not None and chosen is None:
+        raise NotFoundException("no published results for this survey")
+    series = read_unit_series(conn, [s.id for s in snapshots], code) if snapshots else {}
+    results = series.get(chosen.id) if chosen else None
+    league = read_league(conn, chosen.id, unit.kind, OVERALL) if chosen else None
+    return ScorecardData(
+        unit=unit,
+        snapshots=snapshots,
+        chosen=chosen,
+        results=results,
+        series=series,
+        league=league,
+        surveys=[(s.survey_code, s.summary.survey_title) for s in snapshots],
+    )
+
+
+def _preview(conn: Connection, staff: Staff, code: str, survey: str | None) -> ScorecardData:
+    """Live estimates of one survey for one unit (statisticians; nothing is stored)."""
+    unit = _visible_unit(conn, staff, code)
+    surveys = [
+        (r.code, r.title)
+        for r in conn.execute(
+            select(Survey.code, Survey.title).order_by(Survey.period_start.desc())
+        ).all()
+    ]
+    chosen_code = survey or (surveys[0][0] if surveys else None)
+    if chosen_code is None or chosen_code not in {c for c, _ in surveys}:
+        raise NotFoundException("no such survey")
+    sources = load_sources(conn, chosen_code)
+    try:
+        league = make_league(sources.estimates, kind=unit.kind, variable=None)
+    except IndicesError:
+        league = None
+    in_survey = code in sources.estimates.data.units.codes
+    results = unit_results(sources, code, league) if in_survey else None
+    return ScorecardData(
+        unit=unit,
+        snapshots=[],
+        chosen=None,
+        results=results,
+        series={},
+        league=league,
+        surveys=surveys,
+        preview=True,
+    )
+
+
+def _trend(data: ScorecardData, lang: str) -> list[views.TrendPoint]:
+    points = []
+    for snapshot in reversed(data.snapshots):  # oldest period first
+        found = data.series.get(snapshot.id)
+        if found is not None and found.scorecard.overall is not None:
+            points.append(
+                views.TrendPoint(
+                    survey_code=snapshot.survey_code,
+                    title=snapshot.summary.survey_title,
+                    estimate=found.scorecard.overall,
+                )
+            )
+    return points
+
+
+def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
+    lang = staff.language
+    results = data.results
+    trend = _trend(data, lang)
+    changes = [views.change_between(a.estimate, b.estimate) for a, b in itertools.pairwise(trend)]
+    return {
+        "staff": staff,
+        "lang": lang,
+        "tr": strings(lang),
+        "pct": lambda v, d=1: percent(v, lang, d),
+        "label": lambda label, fallback: views.label_of(label, lang, fallback),
+        "unit": data.unit,
+        "data": data,
+        "results": results,
+        "can_preview": staff.role in PREVIEW_ROLES,
+        "elements_chart": views.elements_chart(results, lang) if results else None,
+        "trend": trend,
+        "trend_chart": views.trend_chart(trend, lang) if len(trend) > 1 else None,
+        "changes": changes,
+        "peers": views.peer_strip(results, data.league, lang) if results else None,
+        "improvement_chart": views.improvement_chart(results, lang) if results else None,
+        "distribution_chart": views.distribution_chart(results, lang) if results else None,
+    }
+
+
+class Dashboards(Controller):
+    """Scorecards and league tables for staff (reviewers: their units only)."""
+
+    path = "/staff"
+    guards = [staff_guard]
+    include_in_schema = False
+
+    @get("/scorecard", opt={"unit_param": "unit"})
+    async def my_units(
+        self, staff: CurrentStaff, db_session: DbSession, unit: UnitCode = None
+    ) -> Template | Redirect:
+        """The units the member may see with their latest overall index; ``?unit=`` opens
+        that unit's scorecard (404 outside the member's scope)."""
+
+        def load(sync: Session) -> tuple[list[UnitRow], dict[str, Any]]:
+            conn = sync.connection()
+            if unit is not None:
+                _visible_unit(conn, staff, unit)
+                return [], {}
+            rows = conn.execute(
+                select(Unit.id, Unit.code, Unit.name, Unit.kind).order_by(Unit.kind, Unit.name)
+            ).all()
+            units = [
+                UnitRow(r.id, r.code, r.name, str(r.kind)) for r in rows if can_see(staff, r.id)
+            ]
+            snapshots = latest_snapshots(conn)
+            overall: dict[str, Any] = {}
+            if snapshots:
+                for kind in {u.kind for u in units}:
+                    league = read_league(conn, snapshots[0].id, kind, OVERALL)
+                    overall.update({r.unit.code: r for r in (league.rows if league else [])})
+                overall["_snapshot"] = snapshots[0]
+            return units, overall
+
+        units, overall = await db_session.run_sync(load)
+        if unit is not None:
+            return Redirect(f"/staff/units/{unit}", status_code=303)
+        lang = staff.language
+        return Template(
+            template_name="staff/dashboards/units.html",
+            context={
+                "staff": staff,
+                "lang": lang,
+                "tr": strings(lang),
+                "pct": lambda v, d=1: percent(v, lang, d),
+                "units": units,
+                "overall": overall,
+                "snapshot": overall.get("_snapshot"),
+            },
+        )
+
+    @get("/units/{unit_code:str}", opt={"unit_param": "unit_code"})
+    async def scorecard(
+        self,
+        staff: CurrentStaff,
+        db_session: DbSession,
+        unit_code: FromPath[str],
+        survey: SurveyCode = None,
+        preview: FromQuery[bool] = False,
+    ) -> Template:
+        """A unit's scorecard for one period (default: the newest published)."""
+        live = preview and staff.role in PREVIEW_ROLES
+
+        def load(sync: Session) -> ScorecardData:
+            if live:
+                return _preview(sync.connection(), staff, unit_code, survey)
+            return _published(sync.connection(), staff, unit_code, survey)
+
+        data = await db_session.run_sync(load)
+        return Template(
+            template_name="staff/dashboards/scorecard.html",
+            context=_scorecard_context(data, staff),
+        )
+
+    @get("/league", opt={"unit_param": None})
+    async def league(
+        self,
+        staff: CurrentStaff,
+        db_session: DbSession,
+        kind: Name = None,
+        variable: Name = None,
+        survey: SurveyCode = None,
+    ) -> Template:
+        """Units of one kind ranked on one index, with intervals and rank intervals."""
+
+        def load(
+            sync: Session,
+        ) -> tuple[list[SnapshotInfo], SnapshotInfo | None, LeagueOut | None, set[str]]:
+            conn = sync.connection()
+            snapshots = latest_snapshots(conn)
+            chosen = _choose(snapshots, survey)
+            if chosen is None:
+                return snapshots, None, None, set()
+            leagues = chosen.summary.leagues
+            default_kind = "commune" if ("commune", OVERALL) in leagues else None
+            pick_kind = kind or default_kind or (leagues[0][0] if leagues else "")
+            table = read_league(conn, chosen.id, pick_kind, variable or OVERALL)
+            codes = [r.unit.code for r in table.rows] if table else []
+            ids = conn.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()
+            return snapshots, chosen, table, {c for c, i in ids if can_see(staff, i)}
+
+        snapshots, chosen, table, visible = await db_session.run_sync(load)
+        if survey is not None and chosen is None:
+            raise NotFoundException("no published results for this survey")
+        lang = staff.language
+        return Template(
+            template_name="staff/dashboards/league.html",
+            context={
+                "staff": staff,
+                "lang": lang,
+                "tr": strings(lang),
+                "pct": lambda v, d=1: percent(v, lang, d),
+                "label": lambda label, fallback: views.label_of(label, lang, fallback),
+                "snapshots": snapshots,
+                "chosen": chosen,
+                "league": table,
+                "bars": views.league_chart(table, lang) if table and table.rows else [],
+                "visible": visible,
+                "kind": table.kind if table else kind,
+                "variable": table.variable if table else (variable or OVERALL),
+            },
+        )
