@@ -128,3 +128,28 @@ def test_a_broken_mapping_or_file_is_a_message_and_changes_nothing(
     assert reply.status_code == 422
     assert ".csv" in reply.text
     assert count(fx_city.url, Dossier) == before
+
+
+def test_the_console_speaks_english_when_asked(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    switched = fx_statistician.post(
+        "/staff/language",
+        data={
+            "lang": "en",
+            "next": "/staff/console/frame",
+            "_csrf_token": csrf_token(fx_statistician),
+        },
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303
+    status, page = _upload(fx_statistician, BAD)
+    assert status == 422
+    assert '<html lang="en">' in page
+    assert "Some rows are bad, so nothing was imported." in page
+    header, *_rows = table(page, "rejected-rows")
+    assert header == ["Line", "Column", "Value", "Reason"]
+    home = fx_statistician.get("/staff/console")
+    assert "Statistician console" in home.text
+    assert "Sample designs" in home.text

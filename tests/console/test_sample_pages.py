@@ -278,3 +278,39 @@ def test_an_unknown_survey_is_404(
     page: str,
 ) -> None:
     assert fx_statistician.get(f"/staff/console/surveys/NO-SUCH/{page}").status_code == 404
+
+
+def test_weights_with_bounded_calibration_and_recalibration(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    _add_design(fx_statistician, DESIGN_FILE.read_text(encoding="utf-8"))
+    _draw(fx_statistician)
+    _fieldwork(fx_city.url, tmp_path)
+    token = csrf_token(fx_statistician)
+    options = {"calibrate": ["unit", "channel"], "method": "logit", "_csrf_token": token}
+    one_bound = fx_statistician.post(f"{BASE}/weights", data={**options, "lower": "0,5"})
+    assert one_bound.status_code == 422
+    assert "0 ≤ L < 1 < U" in html.unescape(one_bound.text)
+    assert count(fx_city.url, WeightSet) == 0
+    bounded = {**options, "lower": "0,3", "upper": "3", "trim_cap": "1.5", "recalibrate": "1"}
+    done = fx_statistician.post(f"{BASE}/weights", data=bounded)
+    assert done.status_code == 200, done.text
+    engine = make_sync_engine(fx_city.url)
+    try:
+        stored = find_weight_set(engine, SURVEY)
+    finally:
+        engine.dispose()
+    assert stored.parameters.method == "logit"
+    assert stored.parameters.bounds == [0.3, 3.0]
+    cal = stored.diagnostics.calibration
+    assert cal.g_min is not None
+    assert cal.g_max is not None
+    assert figure(done.text, "g-range") == f"{cal.g_min:.4f} – {cal.g_max:.4f} (0.3 … 3)"
+    recalibration = stored.diagnostics.recalibration
+    assert recalibration is not None
+    assert f"Số chu kỳ {recalibration.cycles}" in text(done.text)
+    # The form shows the choices made, for the next run.
+    assert 'value="logit" checked' in done.text
+    assert 'name="recalibrate" value="1" checked' in done.text

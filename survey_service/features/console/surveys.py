@@ -9,13 +9,21 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from survey_service.db.models import Survey, Unit
-from survey_service.features.samples.designs import SurveyRef, find_survey
+from survey_service.db.models import PublishedResult, Survey, Unit, User
+from survey_service.features.samples.designs import SurveyRef, as_utc, find_survey
 
-__all__ = ["SurveyView", "list_surveys", "period_text", "survey_view", "unit_names"]
+__all__ = [
+    "LastPublication",
+    "SurveyView",
+    "list_surveys",
+    "period_text",
+    "publications",
+    "survey_view",
+    "unit_names",
+]
 
 
 class SurveyView(msgspec.Struct, frozen=True):
@@ -74,3 +82,33 @@ async def unit_names(
 def period_text(start: dt.date, end: dt.date) -> str:
     """A period as the tables show it."""
     return f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+
+
+class LastPublication(msgspec.Struct, frozen=True):
+    """The newest published snapshot of a survey."""
+
+    id: int
+    published_at: dt.datetime
+    username: str | None
+
+
+async def publications(request: Request[Any, Any, State]) -> dict[str, LastPublication]:
+    """Survey code → its newest published snapshot (surveys never published are absent)."""
+    newest = (
+        select(func.max(PublishedResult.id).label("id"))
+        .group_by(PublishedResult.survey_id)
+        .subquery()
+    )
+    query = (
+        select(Survey.code, PublishedResult.id, PublishedResult.published_at, User.username)
+        .join(newest, newest.c.id == PublishedResult.id)
+        .join(Survey, Survey.id == PublishedResult.survey_id)
+        .outerjoin(User, User.id == PublishedResult.published_by)
+    )
+    engine: AsyncEngine = request.app.state.engine
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return {
+        str(code): LastPublication(int(pid), as_utc(at), username)
+        for code, pid, at, username in rows
+    }

@@ -204,6 +204,34 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Cắt quyền số ở mức × trung vị của đơn vị (để trống: không cắt)",
         "Trim at × the unit's median (empty: no trimming)",
     ),
+    "cal_method": ("Phương pháp hiệu chỉnh", "Calibration method"),
+    "method_raking": (
+        "raking (hậu phân tầng khi chỉ một biến)",
+        "raking (post-stratification on one variable)",
+    ),
+    "method_linear": ("tuyến tính (GREG)", "linear (GREG)"),
+    "method_truncated": ("tuyến tính có chặn g", "linear with g clipped to the bounds"),
+    "method_logit": ("logit (có chặn)", "logit (bounded)"),
+    "bounds": (
+        "Chặn của g = quyền số sau / trước hiệu chỉnh (L < 1 < U; để trống: không chặn)",
+        "Bounds on g = calibrated / input weight (L < 1 < U; empty: none)",
+    ),
+    "lower": ("Chặn dưới L", "Lower bound L"),
+    "upper": ("Chặn trên U", "Upper bound U"),
+    "bad_bounds": (
+        "Cần cả hai chặn, với 0 ≤ L < 1 < U.",
+        "Give both bounds, with 0 ≤ L < 1 < U.",
+    ),
+    "recalibrate": (
+        "Hiệu chỉnh lại sau khi cắt (để tổng theo biên vẫn khớp)",
+        "Calibrate again after trimming (so the margins still hold)",
+    ),
+    "g_range": ("Khoảng g", "g range"),
+    "recalibration": ("Hiệu chỉnh lại sau khi cắt", "Re-calibration after trimming"),
+    "cycles": ("Số chu kỳ", "Cycles"),
+    "caps_held": ("Mức cắt được giữ", "Caps held"),
+    "above_cap": ("Quyền số còn vượt mức cắt", "Weights still above their cap"),
+    "max_cap_ratio": ("Quyền số / mức cắt lớn nhất", "Largest weight / cap"),
     "bad_trim": ("Mức cắt phải là số ≥ 1.", "The trimming cap must be a number ≥ 1."),
     "design_name": ("Thiết kế (để trống: lần rút mới nhất)", "Design (empty: the newest draw)"),
     "compute": ("Tính quyền số", "Compute weights"),
@@ -248,7 +276,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "show. A later publication replaces the earlier snapshot.",
     ),
     "publish_button": ("Công bố kết quả kỳ này", "Publish this period's results"),
-    "published": ("Đã công bố kết quả của khảo sát {code}.", "Results of survey {code} published."),
+    "published": (
+        "Đã công bố kết quả của khảo sát {code}: {units} đơn vị, {leagues} bảng xếp hạng "
+        "(bản chụp #{id}).",
+        "Results of survey {code} published: {units} units, {leagues} league tables "
+        "(snapshot #{id}).",
+    ),
+    "last_published": ("Công bố gần nhất", "Last published"),
+    "never_published": ("chưa công bố", "not published"),
 }
 
 

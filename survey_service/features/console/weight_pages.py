@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import msgspec
@@ -31,6 +32,7 @@ __all__ = ["WeightPages"]
 
 VARIABLES = ("unit", "channel", "field")
 CLASSES = ("stratum", "unit")
+METHODS = ("raking", "linear", "truncated", "logit")
 
 
 def _survey(engine: Engine, survey_code: str) -> SurveyView:
@@ -50,35 +52,59 @@ def _latest(
 
 
 class _Options(msgspec.Struct, frozen=True, kw_only=True):
-    """The form's choices, kept to show them again."""
+    """The form's choices as typed, kept to show them again."""
 
     calibrate: list[str]
-    classes: str
-    trim_cap: str
-    design: str
+    classes: str = "stratum"
+    method: str = "raking"
+    lower: str = ""
+    upper: str = ""
+    trim_cap: str = ""
+    recalibrate: bool = False
+    design: str = ""
 
 
 def _options(form: FormValues) -> _Options:
     return _Options(
         calibrate=[v for v in form.all("calibrate") if v in VARIABLES],
         classes=form.text("classes") if form.text("classes") in CLASSES else "stratum",
+        method=form.text("method") if form.text("method") in METHODS else "raking",
+        lower=form.text("lower"),
+        upper=form.text("upper"),
         trim_cap=form.text("trim_cap"),
+        recalibrate=form.checked("recalibrate"),
         design=form.text("design"),
     )
 
 
+def _number(text: str) -> float | None:
+    """A number typed with a point or a decimal comma; None when empty; NaN when not one."""
+    if not text:
+        return None
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return math.nan
+
+
 def _request(options: _Options, language: str) -> WeightsIn:
-    """The service's request; a bad cap is a message in the staff member's language."""
-    cap: float | None = None
-    if options.trim_cap:
-        try:
-            cap = float(options.trim_cap.replace(",", "."))
-        except ValueError:
-            cap = 0.0
-        if not cap >= 1.0:  # also refuses NaN
-            raise ServiceError(console_text("bad_trim", language))
-    fields: dict[str, Any] = {"calibrate": options.calibrate, "classes": options.classes}
-    fields["trim_cap"] = cap
+    """The service's request; numbers that cannot be used are messages in the staff language."""
+    cap = _number(options.trim_cap)
+    if cap is not None and not cap >= 1.0:  # also refuses NaN
+        raise ServiceError(console_text("bad_trim", language))
+    lower, upper = _number(options.lower), _number(options.upper)
+    if (lower is None) != (upper is None) or not (
+        lower is None or upper is None or 0.0 <= lower < 1.0 < upper
+    ):
+        raise ServiceError(console_text("bad_bounds", language))
+    fields: dict[str, Any] = {
+        "calibrate": options.calibrate,
+        "classes": options.classes,
+        "method": options.method,
+        "trim_cap": cap,
+        "recalibrate": options.recalibrate,
+        "bounds": None if lower is None else [lower, upper],
+    }
     if options.design:
         fields["design"] = options.design
     try:
@@ -87,7 +113,7 @@ def _request(options: _Options, language: str) -> WeightsIn:
         raise ServiceError(str(exc)) from exc
 
 
-DEFAULT_OPTIONS = _Options(calibrate=["unit", "channel"], classes="stratum", trim_cap="", design="")
+DEFAULT_OPTIONS = _Options(calibrate=["unit", "channel"])
 
 
 class WeightPages(Controller):
@@ -115,7 +141,7 @@ class WeightPages(Controller):
         return render(
             staff,
             "weights.html",
-            {"survey": survey, "w": weights, "names": names, **context},
+            {"survey": survey, "w": weights, "names": names, "methods": METHODS, **context},
             status_code=status_code,
         )
 
