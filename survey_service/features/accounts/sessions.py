@@ -109,23 +109,11 @@ async def log_in(
     user = await db.scalar(select(User).where(User.username == username.strip()))
     stored = user.password_hash if user is not None else None
     matches = await anyio.to_thread.run_sync(verify_password, stored, password)
-    now = utcnow()
-    if user is None:
-        outcome = LoginOutcome.UNKNOWN
-    elif not user.is_active:
-        outcome = LoginOutcome.DISABLED
-    elif (locked := _aware(user.locked_until)) is not None and locked > now:
-        outcome = LoginOutcome.LOCKED
-    elif not matches:
-        locked_now = await _count_failure(db, user.id, settings)
-        outcome = LoginOutcome.LOCKED if locked_now else LoginOutcome.WRONG_PASSWORD
-    else:
-        outcome = LoginOutcome.OK
-    who = None if user is None else _staff_of(user)
+    outcome = await _judge(db, user, matches, settings)
     if outcome != LoginOutcome.OK or user is None:
         await audit(
             db,
-            who,
+            None if user is None else _staff_of(user),
             "login.failed",
             object_type="user",
             object_id=username[:64],
@@ -135,17 +123,37 @@ async def log_in(
         await db.commit()
         return LoginResult(outcome)
     if previous_session:
-        await db.execute(
-            delete(StaffSession).where(StaffSession.id_hash == hash_token(previous_session))
-        )
-    changes: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+        gone = hash_token(previous_session)
+        await db.execute(delete(StaffSession).where(StaffSession.id_hash == gone))
+    changes: dict[str, object] = {
+        "failed_logins": 0,
+        "locked_until": None,
+        "last_login_at": utcnow(),
+    }
     if needs_rehash(user.password_hash):
         changes["password_hash"] = await anyio.to_thread.run_sync(hash_password, password)
     await db.execute(update(User).where(User.id == user.id).values(**changes))
     session_id = await _start_session(db, user, choose_language(language), settings)
-    await audit(db, who, "login", client_address=client_address)
+    await audit(db, _staff_of(user), "login", client_address=client_address)
     await db.commit()
     return LoginResult(outcome, session_id)
+
+
+async def _judge(
+    db: AsyncSession, user: User | None, matches: bool, settings: Settings
+) -> LoginOutcome:
+    """What the attempt comes to; a wrong password is counted (and may lock)."""
+    if user is None:
+        return LoginOutcome.UNKNOWN
+    if not user.is_active:
+        return LoginOutcome.DISABLED
+    locked = _aware(user.locked_until)
+    if locked is not None and locked > utcnow():
+        return LoginOutcome.LOCKED
+    if not matches:
+        locked_now = await _count_failure(db, user.id, settings)
+        return LoginOutcome.LOCKED if locked_now else LoginOutcome.WRONG_PASSWORD
+    return LoginOutcome.OK
 
 
 def _staff_of(user: User) -> Staff:

@@ -44,16 +44,9 @@ def _unit_ids(conn: Connection, unit_codes: tuple[str, ...] | list[str]) -> list
     return [found[code] for code in dict.fromkeys(unit_codes)]
 
 
-def create_user(
-    conn: Connection,
-    username: str,
-    role: Role,
-    password: str,
-    *,
-    display_name: str | None = None,
-    unit_codes: tuple[str, ...] | list[str] = (),
-) -> int:
-    """Create a staff account (a reviewer needs at least one unit); return its id."""
+def _check_new_user(
+    username: str, role: Role, password: str, unit_codes: tuple[str, ...] | list[str]
+) -> None:
     if not USERNAME.match(username):
         raise AccountError(
             "a username is 2-64 lower-case letters, digits, '.', '_' or '-', "
@@ -65,6 +58,19 @@ def create_user(
         raise AccountError("a reviewer needs at least one unit: --unit CODE")
     if role != Role.REVIEWER and unit_codes:
         raise AccountError("only reviewers are limited to units; other roles see every unit")
+
+
+def create_user(
+    conn: Connection,
+    username: str,
+    role: Role,
+    password: str,
+    *,
+    display_name: str | None = None,
+    unit_codes: tuple[str, ...] | list[str] = (),
+) -> int:
+    """Create a staff account (a reviewer needs at least one unit); return its id."""
+    _check_new_user(username, role, password, unit_codes)
     if conn.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"user {username!r} already exists")
     units = _unit_ids(conn, unit_codes)
