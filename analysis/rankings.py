@@ -2,11 +2,13 @@
 
 Ranks are simulated from the estimates' approximate sampling distributions: each draw
 takes :math:`\\theta^*_d \\sim N(\\hat\\theta_d, se_d^2)` independently across domains and
-ranks the draws (1 = highest); the rank interval is the central ``level`` range of a
-domain's simulated ranks. Independence holds exactly when strata are nested in the
-domains (the usual unit x channel strata) and approximately otherwise. The random draws
-come from the ``numpy.random.Generator`` passed in, so a table is reproducible from its
-seed.
+ranks the draws (1 = highest, equal draws share the best rank, as equal estimates do); the
+rank interval is the central ``level`` range of a domain's simulated ranks. For a bounded
+statistic (shares and indices lie in [0, 1]) draws beyond a bound are set to it: a unit
+at 100 % cannot be beaten by a draw of 104 %, and units tied at the bound stay tied.
+Independence holds exactly when strata are nested in the domains (the usual unit x
+channel strata) and approximately otherwise. The random draws come from the
+``numpy.random.Generator`` passed in, so a table is reproducible from its seed.
 """
 
 from __future__ import annotations
@@ -62,11 +64,16 @@ class LeagueRow(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
 
 def _ranks(values: NDArray[np.float64]) -> IntArray:
-    # Descending ranks per row, 1-based.
+    # Descending ranks per row, 1-based; equal values share the best rank.
     order = np.argsort(-values, axis=1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=1)
+    first = np.ones(ordered.shape, dtype=bool)
+    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    place = np.where(first, np.arange(values.shape[1]), 0)
+    np.maximum.accumulate(place, axis=1, out=place)
     ranks = np.empty_like(order)
     rows = np.arange(values.shape[0])[:, None]
-    ranks[rows, order] = np.arange(1, values.shape[1] + 1)
+    ranks[rows, order] = place + 1
     return ranks
 
 
@@ -76,6 +83,7 @@ def _histogram(
     rng: np.random.Generator,
     draws: int,
     chunk: int,
+    bounds: tuple[float, float] | None,
 ) -> IntArray:
     d = estimate.size
     counts = np.zeros(d * d, dtype=np.int64)
@@ -84,6 +92,8 @@ def _histogram(
     while done < draws:
         size = min(chunk, draws - done)
         values = estimate + se * rng.standard_normal((size, d))
+        if bounds is not None:
+            np.clip(values, *bounds, out=values)
         counts += np.bincount((offset + _ranks(values) - 1).ravel(), minlength=d * d)
         done += size
     return counts.reshape(d, d)
@@ -95,6 +105,7 @@ def league_table(
     *,
     level: float = 0.9,
     draws: int = 4000,
+    bounds: tuple[float, float] | None = None,
 ) -> list[LeagueRow]:
     """Rank the domains of one variable, with rank intervals.
 
@@ -109,6 +120,9 @@ def league_table(
     draws
         Number of simulated rankings (Monte-Carlo error of an interval end is small once
         every domain has a few thousand draws).
+    bounds
+        Range of the statistic, e.g. ``(0.0, 1.0)`` for shares and indices: draws
+        beyond it are set to the bound. None: unbounded.
 
     Returns
     -------
@@ -137,7 +151,8 @@ def league_table(
         return []
     estimate = np.array([e.estimate for e in estimates])
     se = np.array([e.se for e in estimates])
-    counts = _histogram(estimate, se, rng, draws, chunk=max(1, 2_000_000 // len(estimates)))
+    chunk = max(1, 2_000_000 // len(estimates))
+    counts = _histogram(estimate, se, rng, draws, chunk, bounds)
     cumulative = np.cumsum(counts, axis=1)
     low = np.argmax(cumulative >= (1.0 - level) / 2.0 * draws, axis=1) + 1
     high = np.argmax(cumulative >= (1.0 + level) / 2.0 * draws, axis=1) + 1

@@ -77,3 +77,34 @@ def test_same_seed_same_table_and_bad_requests() -> None:
     with pytest.raises(OptionsError, match="level"):
         league_table(estimates, np.random.default_rng(0), level=1.0)
     assert league_table([], np.random.default_rng(0)) == []
+
+
+def test_ties_share_the_best_rank_in_every_draw() -> None:
+    estimates = [_estimate("a", 0.8, 0.0), _estimate("b", 0.8, 0.0), _estimate("c", 0.5, 0.0)]
+    table = league_table(estimates, np.random.default_rng(0), draws=100)
+    assert [(r.domain, r.rank, r.rank_low, r.rank_high) for r in table] == [
+        ("a", 1, 1, 1),
+        ("b", 1, 1, 1),
+        ("c", 3, 3, 3),
+    ]
+
+
+def test_bounded_draws_keep_units_at_the_bound_in_their_own_rank() -> None:
+    # Every respondent satisfied in six units: estimate 1, the standard error its
+    # Korn-Graubard interval implies; one unit is much more precise than the others.
+    # Unbounded draws above 100 % would push the precise unit below rank 1 (rank
+    # interval from 2, without its own rank); draws kept in [0, 1] tie at 1 half the time.
+    estimates = [
+        _estimate("precise", 1.0, 0.01),
+        *[_estimate(f"small{i}", 1.0, 0.15) for i in range(5)],
+        _estimate("lower", 0.7, 0.02),
+    ]
+    unbounded = league_table(estimates, np.random.default_rng(5), draws=4000)
+    assert {r.domain: r.rank_low for r in unbounded}["precise"] >= 2
+    table = league_table(estimates, np.random.default_rng(5), draws=4000, bounds=(0.0, 1.0))
+    for row in table:
+        assert row.rank_low <= row.rank <= row.rank_high
+    by_domain = {r.domain: r for r in table}
+    assert (by_domain["precise"].rank, by_domain["precise"].rank_low) == (1, 1)
+    assert by_domain["precise"].rank_high <= 6
+    assert by_domain["lower"].rank_low >= 2

@@ -9,7 +9,9 @@ A unit where every respondent is satisfied has a standard error of 0 but an inte
 that reaches well below 1 (Korn-Graubard); drawn with a standard error of 0 it would
 keep one fixed place among the other such units, and a rank interval that can even
 exclude its own rank. Its draws use the standard error its interval implies instead,
-:math:`(u - l) / (2 t_{df})`.
+:math:`(u - l) / (2 t_{df})`. Draws are kept in [0, 1] (a draw above 1 is 1), so units
+tied at 100 % stay tied in a draw and share its best rank: a precise unit at 100 % is
+not pushed below rank 1 by less precise ones drawn above 100 %.
 """
 
 from __future__ import annotations
@@ -85,7 +87,9 @@ def make_league(
     ]
     try:
         drawn = [_drawable(e) for e in chosen]
-        ranked = league_table(drawn, np.random.default_rng(seed), level=level, draws=DRAWS)
+        ranked = league_table(
+            drawn, np.random.default_rng(seed), level=level, draws=DRAWS, bounds=(0.0, 1.0)
+        )
     except AnalysisError as exc:
         raise IndicesError(str(exc)) from exc
     by_unit = {e.domain: e for e in chosen}
