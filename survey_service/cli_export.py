@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from survey_service.features.exports.published import Source
 
 __all__ = ["export_group"]
 
@@ -58,15 +61,30 @@ _WEIGHT_SET = click.option(
     required=True,
     help="File to write.",
 )
+@click.option(
+    "--source",
+    type=click.Choice(["auto", "published", "live"]),
+    default="auto",
+    show_default=True,
+    help="The newest published snapshot (what the dashboards show), live estimates, or the "
+    "snapshot when there is one (auto).",
+)
 @click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Confidence level of the intervals.")  # fmt: skip
+              show_default=True, help="Confidence level of the intervals (live).")  # fmt: skip
 @_WEIGHT_SET
 def export_estimates_command(
-    survey: str, output: str | None, path: Path, level: float, weight_set: int | None
+    survey: str,
+    output: str | None,
+    path: Path,
+    source: Source,
+    level: float,
+    weight_set: int | None,
 ) -> None:
     """Every unit's overall, element and item indices of SURVEY, with intervals, n,
     effective n, design effect, reliability flag and method, as CSV (UTF-8 with a
     byte-order mark, so Excel shows Vietnamese correctly) or XLSX (with a README sheet).
+    By default the newest published snapshot (the dashboards' figures), else live
+    estimates; --level or --weight-set mean live estimates.
 
     Example: survey-service export estimates DEMO-2025-Q3 --format xlsx -o q3.xlsx
     """
@@ -74,11 +92,8 @@ def export_estimates_command(
     from survey_service.cli import database_settings
     from survey_service.db.engine import make_sync_engine
     from survey_service.errors import ServiceError
-    from survey_service.features.exports.estimates import (
-        estimates_csv,
-        estimates_xlsx,
-        export_estimates,
-    )
+    from survey_service.features.exports.estimates import estimates_csv, estimates_xlsx
+    from survey_service.features.exports.published import estimates_table
     from survey_service.features.indices.service import DEFAULT_OPTIONS
 
     kind = output or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
@@ -87,7 +102,9 @@ def export_estimates_command(
     click.echo(f"Estimating {survey} ...", err=True)
     try:
         with engine.connect() as conn:
-            table = export_estimates(conn, survey, weight_set=weight_set, options=options)
+            table = estimates_table(
+                conn, survey, source=source, weight_set=weight_set, options=options
+            )
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -97,7 +114,9 @@ def export_estimates_command(
             estimates_xlsx(table, handle)
         else:
             handle.write(estimates_csv(table))
-    click.echo(f"{path}: {len(table.rows)} estimates of {table.units} units ({kind})")
+    click.echo(
+        f"{path}: {len(table.rows)} estimates of {table.units} units ({kind}; {table.source})"
+    )
 
 
 @export_group.command("microdata")

@@ -24,6 +24,8 @@ from survey_service.config import Settings
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.enums import Role, UnitKind
 from survey_service.db.models import AuditEntry, Response, Unit, User
+from survey_service.features.dashboards.published import latest_snapshots
+from survey_service.features.dashboards.snapshot import publish_results
 from tests.staff import create_staff, login
 
 SURVEY = "DEMO-2025-Q3"
@@ -48,7 +50,12 @@ def _communes(url: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def fx_app(fx_demo_url: str) -> tuple[str, dict[str, str]]:
-    """The demo city with one staff member of each kind (name -> password)."""
+    """The demo city, Q3 published, with one staff member of each kind (name -> password)."""
+    engine = make_sync_engine(fx_demo_url)
+    with engine.begin() as conn:
+        if not any(s.survey_code == SURVEY for s in latest_snapshots(conn)):
+            publish_results(conn, SURVEY, by_user_id=None)
+    engine.dispose()
     commune = _communes(fx_demo_url)[0]
     passwords = {
         "exp-reviewer": create_staff(fx_demo_url, "exp-reviewer", Role.REVIEWER, (commune,)),
@@ -119,6 +126,33 @@ def test_a_reviewer_gets_only_their_commune(
             )
             assert refused.status_code == 404, (guessed, suffix)
             assert mine not in refused.text
+
+
+def test_reviewers_get_the_published_figures_and_never_live_ones(
+    fx_as: dict[str, Client], fx_app: tuple[str, dict[str, str]]
+) -> None:
+    url, _ = fx_app
+    mine = _communes(url)[0]
+    published = fx_as["exp-reviewer"].get(f"{BASE}/estimates.csv", params={"source": "published"})
+    assert published.content == fx_as["exp-reviewer"].get(f"{BASE}/estimates.csv").content
+    live = fx_as["exp-reviewer"].get(f"{BASE}/estimates.csv", params={"source": "live"})
+    assert live.status_code == 403
+    assert fx_as["exp-viewer"].get(f"{BASE}/estimates.xlsx?source=live").status_code == 403
+    # The Q4 survey is not published: reviewers get nothing, analysts live estimates.
+    q4 = "/staff/exports/DEMO-2025-Q4/estimates.csv"
+    assert fx_as["exp-reviewer"].get(q4).status_code == 404
+    assert fx_as["exp-statistician"].get(q4).status_code == 200
+    assert "DEMO-2025-Q4" not in fx_as["exp-reviewer"].get("/staff/exports").text
+    assert "DEMO-2025-Q4" in fx_as["exp-statistician"].get("/staff/exports").text
+    rows = list(csv.DictReader(io.StringIO(published.content.decode("utf-8-sig"))))
+    analyst = fx_as["exp-statistician"].get(f"{BASE}/estimates.csv", params={"source": "live"})
+    fresh = {
+        (r["unit_code"], r["variable"]): r
+        for r in csv.DictReader(io.StringIO(analyst.content.decode("utf-8-sig")))
+    }
+    assert {r["unit_code"] for r in rows} == {mine}
+    for row in rows:  # nothing changed since publishing: the same figures
+        assert row == fresh[row["unit_code"], row["variable"]]
 
 
 def test_the_xlsx_download_opens_with_openpyxl(fx_as: dict[str, Client]) -> None:
@@ -192,3 +226,4 @@ def test_every_download_is_audited(
     ]  # fmt: skip
     assert {r.object_id for r in rows} == {SURVEY}
     assert rows[0].detail["rows"] == 2390
+    assert rows[1].detail["source"].startswith("published snapshot")

@@ -20,6 +20,8 @@ from instruments import Instrument, load_bundled
 from survey_service.cli import main
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.models import Answer, DossierContact, Response, Unit
+from survey_service.features.dashboards.published import latest_snapshots
+from survey_service.features.dashboards.snapshot import publish_results
 from survey_service.features.exports.codebook import make_variables, reproduce_commands
 from survey_service.features.exports.estimates import make_estimates_table
 from survey_service.features.exports.microdata import microdata_zip
@@ -48,9 +50,8 @@ def test_estimates_csv_opens_with_the_csv_module_and_keeps_vietnamese(
     fx_demo_url: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "q3.csv"
-    assert "1850 estimates of 185 units (csv)" in _run(
-        fx_demo_url, "export", "estimates", SURVEY, "-o", str(path)
-    )
+    shown = _run(fx_demo_url, "export", "estimates", SURVEY, "--source", "live", "-o", str(path))
+    assert "1850 estimates of 185 units (csv; live estimates (not published))" in shown
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs for UTF-8
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
@@ -222,3 +223,30 @@ def test_the_sipas_codebook_declares_not_applicable_as_missing() -> None:
     assert [m.value for m in seats.missing] == [9]
     assert seats.satisfied == [4, 5]
     assert "--missing 9" in reproduce_commands(variables)[0]
+
+
+def test_the_published_snapshot_exports_the_same_figures_as_live_estimates(
+    fx_demo_url: str, tmp_path: Path
+) -> None:
+    """The dashboards show the snapshot; nothing changed since, so every cell is equal."""
+    engine = make_sync_engine(fx_demo_url)
+    with engine.begin() as conn:
+        if not any(s.survey_code == SURVEY for s in latest_snapshots(conn)):
+            publish_results(conn, SURVEY, by_user_id=None)
+    engine.dispose()
+    published, live = tmp_path / "published.csv", tmp_path / "live.csv"
+    shown = _run(fx_demo_url, "export", "estimates", SURVEY, "-o", str(published))
+    assert "(csv; published snapshot" in shown
+    _run(fx_demo_url, "export", "estimates", SURVEY, "--source", "live", "-o", str(live))
+    assert published.read_bytes() == live.read_bytes()
+    result = CliRunner().invoke(
+        main,
+        ["export", "estimates", SURVEY, "--source", "published", "--level", "0.9", "-o", "x"],
+        env={"SURVEY_DATABASE_URL": fx_demo_url},
+    )
+    assert result.exit_code == 1
+    assert "a published snapshot has its own weights and options" in result.output
+    q4 = ["export", "estimates", "DEMO-2025-Q4", "--source", "published", "-o", "x.csv"]
+    result = CliRunner().invoke(main, q4, env={"SURVEY_DATABASE_URL": fx_demo_url})
+    assert result.exit_code == 1
+    assert "has no published results: run 'survey-service publish DEMO-2025-Q4'" in result.output

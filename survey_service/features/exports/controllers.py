@@ -4,7 +4,11 @@
 - ``GET /staff/exports/{survey}/estimates.csv`` and ``.xlsx``: every unit's indices, for
   any staff member, restricted to the units they may see (a reviewer gets their subtree
   only); ``?unit=CODE`` narrows to one unit and the units below it (404 when the unit is
-  outside the member's scope, exactly as for a unit that does not exist);
+  outside the member's scope, exactly as for a unit that does not exist). The figures
+  are those of the newest published snapshot, as on the dashboards; reviewers and
+  viewers never get unpublished ones (404 before publication, 403 for ``source=live``),
+  statisticians and administrators get live estimates where nothing is published, or
+  with ``source=live``;
 - ``GET /staff/exports/{survey}/microdata.zip``: statisticians and administrators only
   (403 for other roles): respondent-level data is for analysts, even without contacts.
 
@@ -22,7 +26,7 @@ from typing import IO, Annotated, Any, Final
 
 import anyio
 from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream, Template
 from sqlalchemy import select
@@ -42,6 +46,7 @@ from survey_service.features.accounts.access import (
     roles_guard,
     staff_guard,
 )
+from survey_service.features.dashboards.published import latest_snapshots
 from survey_service.features.exports.estimates import (
     EstimatesTable,
     estimates_csv,
@@ -49,17 +54,18 @@ from survey_service.features.exports.estimates import (
     make_estimates_table,
 )
 from survey_service.features.exports.microdata import MicrodataSummary, microdata_zip
+from survey_service.features.exports.published import Source, published_table
 from survey_service.features.indices.errors import IndicesError
 from survey_service.features.indices.service import (
     SurveyData,
     estimate_survey,
     load_survey_data,
 )
-from survey_service.features.indices.sums import UnitTree
+from survey_service.features.indices.sums import UnitTree, load_units
 
-__all__ = ["MICRODATA_ROLES", "ExportDownloads", "export_text"]
+__all__ = ["ANALYSTS", "ExportDownloads", "export_text"]
 
-MICRODATA_ROLES: Final = (Role.STATISTICIAN, Role.ADMINISTRATOR)
+ANALYSTS: Final = (Role.STATISTICIAN, Role.ADMINISTRATOR)
 CSV_TYPE: Final = "text/csv; charset=utf-8"
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_TYPE: Final = "application/zip"
@@ -90,9 +96,23 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "estimates_csv": ("Ước lượng (CSV)", "Estimates (CSV)"),
     "estimates_xlsx": ("Ước lượng (Excel)", "Estimates (Excel)"),
     "microdata": ("Dữ liệu vi mô (ZIP)", "Microdata (ZIP)"),
-    "no_surveys": ("Chưa có cuộc khảo sát nào.", "There are no surveys yet."),
+    "no_surveys": (
+        "Chưa có kết quả khảo sát nào được công bố.",
+        "No survey results have been published yet.",
+    ),
+    "unpublished": (
+        "Chưa công bố: tệp ước lượng được tính trực tiếp.",
+        "Not published: the estimates are computed live.",
+    ),
 }
 
+Which = Annotated[
+    Source,
+    QueryParameter(
+        description="published: the newest snapshot (what the dashboards show); live: "
+        "estimated now (statisticians and administrators); auto: the snapshot, else live."
+    ),
+]
 UnitCode = Annotated[
     str | None,
     QueryParameter(description="Only this unit and the units below it (a unit code)."),
@@ -136,11 +156,11 @@ def _subtree(units: UnitTree, code: str) -> frozenset[int]:
     return frozenset(int(units.ids[k]) for k in range(len(units.codes)) if top in units.chain(k))
 
 
-def _scope(staff: Staff, data: SurveyData, unit: str | None) -> frozenset[int] | None:
+def _scope(staff: Staff, units: UnitTree, unit: str | None) -> frozenset[int] | None:
     """The units the file may hold: the member's scope, narrowed to ``unit``'s subtree."""
     if unit is None:
         return staff.scope
-    below = _subtree(data.units, unit) if unit in data.units.codes else frozenset()
+    below = _subtree(units, unit) if unit in units.codes else frozenset()
     return below if staff.scope is None else below & staff.scope
 
 
@@ -168,36 +188,63 @@ class ExportDownloads(Controller):
 
     @get("/", opt={"unit_param": None})
     async def index(self, staff: CurrentStaff, db_session: DbSession) -> Template:
-        """The surveys, newest first, with their download links."""
-        rows = (
-            await db_session.execute(
+        """The surveys, newest first, with their download links: analysts see every
+        survey (live estimates where nothing is published), others the published ones."""
+
+        def read(sync: Session) -> tuple[list[Any], set[str]]:
+            conn = sync.connection()
+            surveys = conn.execute(
                 select(Survey.code, Survey.title, Survey.period_start, Survey.period_end).order_by(
                     Survey.period_start.desc(), Survey.code
                 )
-            )
-        ).all()
+            ).all()
+            return list(surveys), {s.survey_code for s in latest_snapshots(conn)}
+
+        surveys, published = await db_session.run_sync(read)
+        analyst = staff.role in ANALYSTS
         language = staff.language if staff.language in ("vi", "en") else "vi"
         return Template(
             template_name="staff/exports.html",
             context={
                 "staff": staff,
                 "lang": language,
-                "surveys": rows,
-                "microdata": staff.role in MICRODATA_ROLES,
+                "surveys": [s for s in surveys if analyst or s.code in published],
+                "published": published,
+                "microdata": analyst,
                 "et": lambda key: export_text(key, language),
             },
         )
 
     async def _table(
-        self, staff: Staff, db_session: DbSession, survey_code: str, unit: str | None
+        self,
+        staff: Staff,
+        db_session: DbSession,
+        survey_code: str,
+        unit: str | None,
+        source: Source,
     ) -> EstimatesTable:
         await _check_unit(db_session, staff, unit)
+        if staff.role not in ANALYSTS:
+            if source == "live":
+                raise PermissionDeniedException("only analysts may export unpublished estimates")
+            source = "published"
+
+        def published(sync: Session) -> EstimatesTable | None:
+            conn = sync.connection()
+            return published_table(conn, survey_code, _scope(staff, load_units(conn), unit))
+
+        if source != "live":
+            table = await db_session.run_sync(published)
+            if table is not None:
+                return table
+            if source == "published":
+                raise NotFoundException("no published results for this survey")
 
         def load(sync: Session) -> SurveyData:
             return load_survey_data(sync.connection(), survey_code)
 
         data = await db_session.run_sync(load)
-        scope = _scope(staff, data, unit)
+        scope = _scope(staff, data.units, unit)
         return await anyio.to_thread.run_sync(
             lambda: make_estimates_table(estimate_survey(data), scope)
         )
@@ -230,11 +277,17 @@ class ExportDownloads(Controller):
         db_session: DbSession,
         survey_code: FromPath[str],
         unit: UnitCode = None,
+        source: Which = "auto",
     ) -> Response[bytes]:
         """Estimates of the visible units as CSV (UTF-8 with a byte-order mark)."""
-        table = await self._table(staff, db_session, survey_code, unit)
+        table = await self._table(staff, db_session, survey_code, unit, source)
         content = await anyio.to_thread.run_sync(estimates_csv, table)
-        detail = {"rows": len(table.rows), "units": table.units, "unit": unit}
+        detail = {
+            "rows": len(table.rows),
+            "units": table.units,
+            "unit": unit,
+            "source": table.source,
+        }
         await self._record(request, staff, db_session, "export.estimates.csv", survey_code, detail)
         return _download(content, CSV_TYPE, _filename(survey_code, "estimates.csv"))
 
@@ -246,9 +299,10 @@ class ExportDownloads(Controller):
         db_session: DbSession,
         survey_code: FromPath[str],
         unit: UnitCode = None,
+        source: Which = "auto",
     ) -> Response[bytes]:
         """Estimates of the visible units as an XLSX workbook (with a README sheet)."""
-        table = await self._table(staff, db_session, survey_code, unit)
+        table = await self._table(staff, db_session, survey_code, unit, source)
 
         def build() -> bytes:
             buffer = io.BytesIO()
@@ -256,13 +310,18 @@ class ExportDownloads(Controller):
             return buffer.getvalue()
 
         content = await anyio.to_thread.run_sync(build)
-        detail = {"rows": len(table.rows), "units": table.units, "unit": unit}
+        detail = {
+            "rows": len(table.rows),
+            "units": table.units,
+            "unit": unit,
+            "source": table.source,
+        }
         await self._record(request, staff, db_session, "export.estimates.xlsx", survey_code, detail)
         return _download(content, XLSX_TYPE, _filename(survey_code, "estimates.xlsx"))
 
     @get(
         "/{survey_code:str}/microdata.zip",
-        guards=[roles_guard(*MICRODATA_ROLES)],
+        guards=[roles_guard(*ANALYSTS)],
         opt={"unit_param": None},
     )
     async def microdata(

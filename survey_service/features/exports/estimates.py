@@ -33,29 +33,41 @@ from sqlalchemy import Connection
 
 from analysis import Estimate, EstimationOptions
 from survey_service.features.indices.records import Sample
-from survey_service.features.indices.schemas import OptionsOut, SurveyOut, WeightsOut
+from survey_service.features.indices.schemas import (
+    EstimateOut,
+    OptionsOut,
+    SurveyOut,
+    UnitOut,
+    WeightsOut,
+)
 from survey_service.features.indices.service import (
     DEFAULT_OPTIONS,
     SurveyEstimates,
+    estimate_out,
     estimate_survey,
     labels_of,
     load_survey_data,
     options_out,
     survey_out,
+    unit_out,
     weights_out,
 )
 
 __all__ = [
     "COLUMN_NOTES",
     "LEVELS",
+    "LIVE",
     "EstimateLine",
     "EstimatesTable",
     "estimates_csv",
     "estimates_xlsx",
     "export_estimates",
     "make_estimates_table",
+    "make_line",
     "nfc",
 ]
+
+LIVE: Final = "live estimates (not published)"
 
 LEVELS: Final = {"index": "overall", "element": "element", "share": "item"}
 """Level of each statistic of the index tree, in the order rows are listed."""
@@ -125,11 +137,15 @@ COLUMN_NOTES: Final[dict[str, tuple[str, str]]] = {
 
 
 class EstimatesTable(msgspec.Struct, frozen=True, kw_only=True):
-    """The estimates of a survey's units and what they were computed from."""
+    """The estimates of a survey's units and what they were computed from.
+
+    ``source`` says whether they are a published snapshot (and which) or live estimates.
+    """
 
     survey: SurveyOut
     weights: WeightsOut
     options: OptionsOut
+    source: str
     units: int
     scoped: bool
     rows: list[EstimateLine]
@@ -169,46 +185,47 @@ def make_estimates_table(
         key=lambda e: (position[e.domain or ""], rank[e.statistic], order.get(e.variable, 0)),
     )
     survey = survey_out(data.survey)
-    rows = [_line(survey, estimates, position[e.domain or ""], e, labels) for e in kept]
+    rows = [
+        make_line(
+            survey,
+            unit_out(units, position[e.domain or ""]),
+            estimate_out(e, labels.get(e.variable, {})),
+            e.variance,
+        )
+        for e in kept
+    ]
     return EstimatesTable(
         survey=survey,
         weights=weights_out(data.weights),
         options=options_out(estimates.options),
+        source=LIVE,
         units=len({r.unit_code for r in rows}),
         scoped=scope is not None,
         rows=rows,
     )
 
 
-def _line(
-    survey: SurveyOut,
-    estimates: SurveyEstimates,
-    position: int,
-    e: Estimate,
-    labels: dict[str, dict[str, str]],
-) -> EstimateLine:
-    units = estimates.data.units
-    parent = int(units.parent[position])
-    label = labels.get(e.variable, {})
+def make_line(survey: SurveyOut, unit: UnitOut, e: EstimateOut, variance: str) -> EstimateLine:
+    """One row: the unit, the index and its figures (text in NFC)."""
     return EstimateLine(
         survey=survey.code,
         period_start=survey.period_start,
         period_end=survey.period_end,
-        unit_code=units.codes[position],
-        unit_name=nfc(units.names[position]),
-        unit_kind=units.kinds[position],
-        parent_code=units.codes[parent] if parent >= 0 else "",
+        unit_code=unit.code,
+        unit_name=nfc(unit.name),
+        unit_kind=unit.kind,
+        parent_code=unit.parent_code or "",
         level=LEVELS[e.statistic],
         variable=e.variable,
-        label_vi=nfc(label.get("vi", "")),
-        label_en=nfc(label.get("en", "")),
+        label_vi=nfc(e.label.get("vi", "")),
+        label_en=nfc(e.label.get("en", "")),
         estimate=e.estimate,
         se=e.se,
         ci_low=e.ci_low,
         ci_high=e.ci_high,
         ci_level=e.level,
         ci_method=e.method,
-        variance=e.variance,
+        variance=variance,
         df=e.df,
         n=e.n,
         n_eff=e.n_eff,
@@ -269,6 +286,7 @@ def _readme(table: EstimatesTable) -> list[tuple[str, str]]:
         ("Khảo sát / Survey", f"{survey.code}: {nfc(survey.title)}"),
         ("Kỳ / Period", f"{survey.period_start.isoformat()} – {survey.period_end.isoformat()}"),
         ("Phiếu / Instrument", f"{survey.instrument} v{survey.instrument_version}"),
+        ("Nguồn / Source", table.source),
         ("Trọng số / Weights", weights.description),
         ("Mẫu / Sample", weights.sample),
         (
