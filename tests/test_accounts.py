@@ -359,3 +359,10 @@ def test_login_limits_come_from_the_environment(tmp_path: Path) -> None:
     assert not settings.secure_cookies
     with pytest.raises(ConfigurationError, match="SURVEY_SESSION_HOURS must be a whole number"):
         load_settings({"SURVEY_SESSION_HOURS": "0"}, workdir=tmp_path)
+
+
+@pytest.mark.parametrize("path", ["/", "/static/style.css", "/health/live", f"/u/{COMMUNE_CODE}"])
+def test_public_pages_set_no_staff_cookies(fx_client: Any, path: str) -> None:
+    reply = fx_client.get(path)
+    assert reply.status_code == 200
+    assert "set-cookie" not in reply.headers or "csrftoken" not in reply.headers["set-cookie"]

@@ -5,7 +5,8 @@ every unsafe request repeats in the ``_csrf_token`` form field or the ``X-CSRFTo
 header), on every route except:
 
 - the public questionnaire (``/t``, ``/r``, ``/u`` and the JSON submit
-  ``/api/units/{code}/responses``): citizens have no session to abuse;
+  ``/api/units/{code}/responses``), the home and thank-you pages, static files, health
+  checks and the OpenAPI schema: citizens have no session to abuse;
 - API requests carrying ``Authorization: Bearer``, or no staff session cookie at all:
   a browser cannot be tricked into sending a header, and without the cookie there is no
   ambient login to forge (the guards answer 401).
@@ -53,8 +54,20 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CSRF_EXCLUDE = [r"^/t/", r"^/r/", r"^/u/", r"^/api/units/[^/]+/responses$"]
-"""Path patterns of the public questionnaire, which has no staff session."""
+CSRF_EXCLUDE = [
+    r"^/t/",
+    r"^/r/",
+    r"^/u/",
+    r"^/api/units/[^/]+/responses$",
+    # Nothing to post there; without the check they get no CSRF cookie either, so static
+    # files stay cacheable and citizens' pages carry no staff cookie.
+    r"^/$",
+    r"^/thanks$",
+    r"^/static/",
+    r"^/health/",
+    r"^/schema",
+]
+"""Path patterns of the public side, which has no staff session."""
 
 ROUTES = [
     controllers.login_page,
