@@ -183,8 +183,10 @@ def test_applicant_identifier_is_kept_only_as_a_keyed_hash(
         count = conn.scalar(select(func.count()).select_from(DossierContact))
     engine.dispose()
     assert keys["H26-0003"] is None
-    assert len(keys["H26-0001"]) == 64
-    assert "001090000001" not in keys["H26-0001"]
+    key = keys["H26-0001"]
+    assert key is not None
+    assert len(key) == 64
+    assert "001090000001" not in key
     assert count == 3
 
 
@@ -234,3 +236,27 @@ def test_bulk_api_imports_csv_and_refuses_bad_frames(fx_database_url: str) -> No
         )
         assert wrong.status_code == 415
     assert len(_dossiers(fx_database_url)) == 3
+
+
+@pytest.mark.parametrize("skip_bad", [True, False])
+def test_sqlite_cache_is_put_back_after_an_import(
+    fx_sqlite_url: str, tmp_path: Path, skip_bad: bool
+) -> None:
+    from survey_service.features.frame.importer import import_frame
+    from survey_service.features.frame.mapping import ColumnMapping
+
+    seed_small_city(fx_sqlite_url)
+    frame = _write(tmp_path / "frame.csv", [*GOOD, "H26-9,NOWHERE,1,HT,online,citizen"])
+    engine = make_sync_engine(fx_sqlite_url)
+    try:
+        with engine.connect() as conn:
+            default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        with frame.open("rb") as handle:
+            done = import_frame(
+                engine, handle, frame.name, ColumnMapping(), "s" * 40, skip_bad=skip_bad
+            )
+        assert done.committed is skip_bad
+        with engine.connect() as conn:  # the pool hands back the import's connection
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == default
+    finally:
+        engine.dispose()

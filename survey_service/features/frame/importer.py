@@ -17,7 +17,7 @@ from survey_service.db.models import Dossier, Unit
 from survey_service.features.frame.mapping import ColumnMapping
 from survey_service.features.frame.reader import read_records
 from survey_service.features.frame.rows import FrameRow, RowError, RowParser
-from survey_service.features.frame.writer import write_batch
+from survey_service.features.frame.writer import bulk_session, write_batch
 from survey_service.security import keyed_hasher
 
 __all__ = ["ImportSummary", "import_frame"]
@@ -108,7 +108,7 @@ def import_frame(
     bar = tqdm(
         total=total_bytes, unit="B", unit_scale=True, disable=not progress, desc="frame import"
     )
-    with engine.connect() as conn, conn.begin() as transaction, bar:
+    with engine.connect() as conn, conn.begin() as transaction, bar, bulk_session(conn):
         units = {code: uid for uid, code in conn.execute(select(Unit.id, Unit.code))}
         before = conn.scalar(select(func.count()).select_from(Dossier)) or 0
         stream = read_records(cast(IO[bytes], _Progress(source, bar)), mapping, name)

@@ -1,19 +1,25 @@
 """Writing frame rows: upserts keyed on the dossier code, on SQLite and PostgreSQL.
 
 Contact details go to their own table. PostgreSQL gets the rows through COPY into a
-temporary table and one INSERT ... ON CONFLICT per batch; SQLite through executemany.
+temporary table and one INSERT ... ON CONFLICT per batch; SQLite through executemany,
+with a page cache large enough for the dossiers' indexes while the import lasts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Connection
 
 from survey_service.features.frame.rows import FrameRow
 
-__all__ = ["write_batch"]
+__all__ = ["SQLITE_CACHE_KIB", "bulk_session", "write_batch"]
+
+# SQLite's default page cache (2 MB) is outgrown by the dossiers' indexes (the applicant key
+# is a random hash) after a few hundred thousand rows; every insert then rereads pages.
+SQLITE_CACHE_KIB = 128 * 1024
 
 _COLUMNS = (
     "code, unit_id, procedure_code, field_code, channel, applicant_kind, applicant_key, "
@@ -95,19 +101,37 @@ def _postgres(conn: Connection, rows: Sequence[FrameRow], now: dt.datetime) -> N
                     r.email,
                 )
             )
+    # One statement: the contacts join the ids the upsert returns, instead of looking the
+    # batch's codes up again in a dossiers table that grows with every batch.
     conn.exec_driver_sql(
-        f"INSERT INTO dossiers ({_COLUMNS}) "
+        f"WITH written AS (INSERT INTO dossiers ({_COLUMNS}) "
         "SELECT code, unit_id, procedure_code, field_code, channel, applicant_kind, "
         "applicant_key, received_on, result_on, on_time, %(now)s FROM frame_stage "
-        f"ON CONFLICT (code) DO UPDATE SET {_UPDATE}",
+        f"ON CONFLICT (code) DO UPDATE SET {_UPDATE} RETURNING id, code) "
+        "INSERT INTO dossier_contacts (dossier_id, phone, email, opted_out) "
+        "SELECT w.id, s.phone, s.email, false FROM written w JOIN frame_stage s USING (code) "
+        "WHERE s.phone IS NOT NULL OR s.email IS NOT NULL "
+        f"ON CONFLICT (dossier_id) DO UPDATE SET {_CONTACT_UPDATE}",
         {"now": now},
     )
-    conn.exec_driver_sql(
-        "INSERT INTO dossier_contacts (dossier_id, phone, email, opted_out) "
-        "SELECT d.id, s.phone, s.email, false FROM frame_stage s JOIN dossiers d USING (code) "
-        "WHERE s.phone IS NOT NULL OR s.email IS NOT NULL "
-        f"ON CONFLICT (dossier_id) DO UPDATE SET {_CONTACT_UPDATE}"
-    )
+
+
+@contextmanager
+def bulk_session(conn: Connection) -> Iterator[None]:
+    """Connection settings for a bulk import, put back afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    # On the driver's connection: the import commits or rolls back inside this block, after
+    # which SQLAlchemy's transaction context takes no more statements.
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    previous = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {previous}")
+        cursor.close()
 
 
 def write_batch(conn: Connection, rows: Sequence[FrameRow], now: dt.datetime) -> None:
