@@ -1,8 +1,9 @@
 """The weighting chain on arrays, with the database left out.
 
 Probability sample: base weight → nonresponse adjustment within classes (strata or units)
-→ post-stratification (one variable) or raking (several) to frame counts → optional
-trimming at a multiple of the unit's median. Open-link responses: post-stratification of
+→ calibration to frame counts (raking, linear or bounded: see
+:mod:`~survey_service.features.samples.calibration`) → optional trimming at a multiple of
+the unit's median, optionally re-calibrated. Open-link responses: post-stratification of
 equal weights to the counts of the units they came from, flagged non-probability. Every
 statistical step is a :mod:`sampling` function; this module only arranges the arrays and
 the diagnostics.
