@@ -6,12 +6,14 @@ the path behind the scorecard endpoint): the file and the database must agree to
 rounding, for every unit's item shares (``--satisfied``) and, with the codebook
 (``--indices``), for the element and overall indices too; for the city without ``--by``.
 The options are those the service uses: lonely PSUs ``adjust``, logit intervals (the
-default for shares and indices), Taylor linearisation with the fpc.
+default for shares and indices), Taylor linearisation with the fpc; with the demo's
+base weights and, on a city of its own, with final weights from ``weights compute``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +23,15 @@ from click.testing import CliRunner
 from analysis import Estimate
 from survey_service.cli import main
 from survey_service.db.engine import make_sync_engine
+from survey_service.demo import build_demo
 from survey_service.features.indices.scorecards import make_scorecard
 from survey_service.features.indices.service import (
     SurveyEstimates,
     estimate_survey,
     load_survey_data,
 )
+from tests import databases
+from tests.indices.demo import N_DOSSIERS, SEED
 
 SURVEY = "DEMO-2025-Q3"
 RTOL = 1e-9
@@ -138,3 +143,44 @@ def test_a_commune_scorecard_equals_its_microdata_estimates(
         for field in ("estimate", "se", "ci_low", "ci_high"):
             assert row[field] == pytest.approx(getattr(shown, field), rel=RTOL, abs=1e-12)
         assert (row["n"], row["flag"]) == (shown.n, shown.flag)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fx_weighted_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    fx_postgres_reason: str | None,
+) -> Iterator[str]:
+    """A demo city of its own whose Q3 responses carry final (raked) weights."""
+    if request.param == "postgresql":
+        if fx_postgres_reason is not None:
+            pytest.skip(fx_postgres_reason)
+        url = databases.create_postgres_database(migrate=False)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('weighted') / 'demo.db'}"
+    build_demo(url, n_dossiers=N_DOSSIERS, seed=SEED, progress=False)
+    result = CliRunner().invoke(
+        main, ["weights", "compute", SURVEY, "--quiet"], env={"SURVEY_DATABASE_URL": url}
+    )
+    assert result.exit_code == 0, result.output
+    yield url
+    if request.param == "postgresql":
+        databases.drop_postgres_database(url)
+
+
+def test_the_round_trip_holds_with_final_weights(fx_weighted_url: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["export", "microdata", SURVEY, "-o", str(tmp_path), "--quiet"],
+        env={"SURVEY_DATABASE_URL": fx_weighted_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert "weight set" in result.output  # not the base weights
+    engine = make_sync_engine(fx_weighted_url)
+    with engine.connect() as conn:
+        estimates = estimate_survey(load_survey_data(conn, SURVEY))
+    engine.dispose()
+    assert estimates.data.weights.source == "weight_set"
+    rows = _estimate(tmp_path, "--indices", str(tmp_path / "codebook.json"), "--by", "unit")
+    assert len(rows) > 1000
+    _compare(rows, _service(estimates))
