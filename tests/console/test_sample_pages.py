@@ -18,7 +18,13 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from survey_service.db.engine import make_sync_engine
-from survey_service.db.models import AuditEntry, SampleDesign, SampleMember, WeightSet
+from survey_service.db.models import (
+    AuditEntry,
+    FieldworkEvent,
+    SampleDesign,
+    SampleMember,
+    WeightSet,
+)
 from survey_service.features.samples.draw import preview_design
 from survey_service.features.samples.invitations import CSV_COLUMNS
 from survey_service.features.samples.weight_sets import find_weight_set
@@ -314,3 +320,43 @@ def test_weights_with_bounded_calibration_and_recalibration(
     # The form shows the choices made, for the next run.
     assert 'value="logit" checked' in done.text
     assert 'name="recalibrate" value="1" checked' in done.text
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_fieldwork_outcomes_upload_is_all_or_nothing(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    _add_design(fx_statistician, DESIGN_FILE.read_text(encoding="utf-8"))
+    _draw(fx_statistician)
+    main = [r[1] for r in members(fx_city.url) if not r[5]]
+    good = [f"{code},refused,{soon()}" for code in main[:3]]
+    bad = ["H99-00000,refused,2025-10-01", f"{main[3]},busy,{soon()}"]
+    token = csrf_token(fx_statistician)
+
+    def upload(lines: list[str], **extra: str) -> tuple[int, str]:
+        body = "dossier_code,outcome,recorded_at\n" + "\n".join(lines) + "\n"
+        reply = fx_statistician.post(
+            f"{BASE}/fieldwork/outcomes",
+            data={"_csrf_token": token, **extra},
+            files={"file": ("outcomes.csv", body.encode(), "text/csv")},
+        )
+        return reply.status_code, reply.text
+
+    status, page = upload(good + bad)
+    assert status == 422
+    assert figure(page, "outcomes-imported") == "0"
+    _header, *errors = table(page, "outcome-errors")
+    assert [(e[0], e[1]) for e in errors] == [("5", "H99-00000"), ("6", main[3])]
+    assert "busy" in errors[1][2]
+    assert count(fx_city.url, FieldworkEvent) == 0
+    status, page = upload(good + bad, skip_bad="1")
+    assert status == 200
+    assert figure(page, "outcomes-imported") == "3"
+    assert count(fx_city.url, FieldworkEvent) == 3
+    _header, *rows = table(page, "rates")
+    assert rows[-1][0] == "Toàn bộ"
+    assert rows[-1][4] == "3"  # R: the three refusals
+    status, page = upload(good)
+    assert (status, figure(page, "outcomes-duplicates")) == (200, "3")
+    assert count(fx_city.url, FieldworkEvent) == 3

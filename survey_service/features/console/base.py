@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import anyio
 from litestar import Request
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.response import Template
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,8 +28,11 @@ __all__ = [
     "CONSOLE_GUARD",
     "PREFIX",
     "FormValues",
+    "close_uploads",
     "in_worker",
+    "read_upload",
     "record",
+    "record_survey_action",
     "render",
 ]
 
@@ -58,6 +61,21 @@ class FormValues:
         getall = getattr(self._fields, "getall", None)
         values = getall(name, []) if getall is not None else [self._fields.get(name)]
         return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+async def read_upload(fields: Any, name: str) -> tuple[str, bytes] | None:
+    """The file name and content of the upload field ``name`` (None when no file was sent)."""
+    upload = fields.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    return upload.filename, await upload.read()
+
+
+async def close_uploads(fields: Any) -> None:
+    """Close every uploaded file of a form (their contents are in memory by now)."""
+    for value in fields.values():
+        if isinstance(value, UploadFile):
+            await value.close()
 
 
 def render(
@@ -115,3 +133,14 @@ async def record(
             detail=detail,
             client_address=client_address(request),
         )
+
+
+async def record_survey_action(
+    request: Request[Any, Any, State],
+    staff: Staff,
+    action: str,
+    survey_code: str,
+    detail: dict[str, Any],
+) -> None:
+    """Write the audit line of an action on a survey."""
+    await record(request, staff, action, object_type="survey", object_id=survey_code, detail=detail)

@@ -20,7 +20,7 @@ from survey_service.features.console.base import (
     PREFIX,
     FormValues,
     in_worker,
-    record,
+    record_survey_action,
     render,
 )
 from survey_service.features.console.charts import bar_chart
@@ -148,13 +148,12 @@ class DesignPages(Controller):
                 error=str(exc),
                 status_code=422,
             )
-        await record(
+        await record_survey_action(
             request,
             staff,
             "sample.design_add",
-            object_type="survey",
-            object_id=survey_code,
-            detail={"design": stored.name, "version": stored.version},
+            survey_code,
+            {"design": stored.name, "version": stored.version},
         )
         return Redirect(_preview_link(survey_code, stored.name), status_code=303)
 
@@ -225,23 +224,17 @@ class DesignPages(Controller):
             )
         except (ServiceError, SamplingError) as exc:
             status = 409 if isinstance(exc, AlreadyDrawnError) else 422
-            await record(
+            await record_survey_action(
                 request,
                 staff,
                 "sample.draw",
-                object_type="survey",
-                object_id=survey_code,
-                detail={"design": design, "seed": seed, "done": False, "error": str(exc)[:500]},
+                survey_code,
+                {"design": design, "seed": seed, "done": False, "error": str(exc)[:500]},
             )
             return await self._preview_page(
                 request, staff, survey_code, design, seed, error=str(exc), status_code=status
             )
-        await record(
-            request,
-            staff,
-            "sample.draw",
-            object_type="survey",
-            object_id=survey_code,
-            detail={"done": True, **msgspec.to_builtins(done)},
+        await record_survey_action(
+            request, staff, "sample.draw", survey_code, {"done": True, **msgspec.to_builtins(done)}
         )
         return await self._preview_page(request, staff, survey_code, done.design, seed, done=done)

@@ -22,16 +22,20 @@ from survey_service.features.console.base import (
     CONSOLE_GUARD,
     PREFIX,
     FormValues,
+    close_uploads,
     in_worker,
-    record,
+    read_upload,
+    record_survey_action,
     render,
 )
 from survey_service.features.console.charts import bar_chart
 from survey_service.features.console.surveys import SurveyView, survey_view, unit_names
 from survey_service.features.console.texts import console_text
+from survey_service.features.samples.controllers import MAX_OUTCOME_BYTES
+from survey_service.features.samples.fieldwork import import_outcomes, read_outcome_csv
 from survey_service.features.samples.invitations import export_invitations
 from survey_service.features.samples.rates import survey_rates
-from survey_service.features.samples.schemas import ExportOut, RatesOut
+from survey_service.features.samples.schemas import ExportOut, FieldworkImportOut, RatesOut
 
 __all__ = ["FieldworkPages"]
 
@@ -132,6 +136,48 @@ class FieldworkPages(Controller):
         """Dispositions and RR1, RR3, COOP1, REF1, CON1 per group, with a chart of RR1."""
         return await self._page(request, staff, survey_code, by)
 
+    @post("/fieldwork/outcomes", status_code=200, request_max_body_size=MAX_OUTCOME_BYTES)
+    async def outcomes(
+        self, request: Request[Any, Any, State], staff: CurrentStaff, survey_code: FromPath[str]
+    ) -> Template:
+        """Record a gateway's or interviewers' outcomes CSV; the rejected rows are listed."""
+        fields = await request.form()
+        skip_bad = FormValues(fields).checked("skip_bad")
+        try:
+            upload = await read_upload(fields, "file")
+        finally:
+            await close_uploads(fields)
+        if upload is None:
+            error = console_text("no_outcome_file", staff.language)
+            return await self._page(
+                request, staff, survey_code, "stratum", error=error, status_code=422
+            )
+        name, content = upload
+        await in_worker(request, lambda e: _survey(e, survey_code))  # 404 when unknown
+
+        def work(engine: Engine) -> FieldworkImportOut:
+            rows = read_outcome_csv(content, name)
+            return import_outcomes(
+                engine, rows, survey_code=survey_code, skip_bad=skip_bad, source="console"
+            )
+
+        try:
+            done = await in_worker(request, work)
+        except (ServiceError, SamplingError) as exc:
+            return await self._page(
+                request, staff, survey_code, "stratum", error=str(exc), status_code=422
+            )
+        detail = {**msgspec.to_builtins(done), "file": name, "errors": len(done.errors)}
+        await record_survey_action(request, staff, "fieldwork.import", survey_code, detail)
+        return await self._page(
+            request,
+            staff,
+            survey_code,
+            "stratum",
+            outcomes=done,
+            status_code=200 if done.committed else 422,
+        )
+
     @post("/invitations", status_code=200)
     async def export(
         self, request: Request[Any, Any, State], staff: CurrentStaff, survey_code: FromPath[str]
@@ -158,14 +204,7 @@ class FieldworkPages(Controller):
                 request, staff, survey_code, "stratum", error=str(exc), status_code=422
             )
         detail = {"kind": "letters" if letters else "csv", **msgspec.to_builtins(made.done)}
-        await record(
-            request,
-            staff,
-            "invitations.export",
-            object_type="survey",
-            object_id=survey_code,
-            detail=detail,
-        )
+        await record_survey_action(request, staff, "invitations.export", survey_code, detail)
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", survey_code)
         name = f"{safe}-{'letters.html' if letters else 'invitations.csv'}"
         media = "text/html; charset=utf-8" if letters else "text/csv; charset=utf-8"

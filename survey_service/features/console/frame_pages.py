@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,7 +16,9 @@ from survey_service.features.console.base import (
     CONSOLE_GUARD,
     PREFIX,
     FormValues,
+    close_uploads,
     in_worker,
+    read_upload,
     record,
     render,
 )
@@ -41,30 +43,16 @@ class _FormError(Exception):
     """A form that cannot be acted on; the message is shown above the form."""
 
 
-async def _file(fields: Any, name: str) -> tuple[str, bytes] | None:
-    upload = fields.get(name)
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return None
-    return upload.filename, await upload.read()
-
-
-async def _close_files(fields: Any) -> None:
-    """Close every uploaded file of the form (their contents are in memory by now)."""
-    for value in fields.values():
-        if isinstance(value, UploadFile):
-            await value.close()
-
-
 async def _upload(fields: Any, language: str) -> FrameUpload:
     form = FormValues(fields)
-    frame = await _file(fields, "file")
+    frame = await read_upload(fields, "file")
     if frame is None:
         raise _FormError(console_text("no_file", language))
     if not file_kind_ok(frame[0]):
         raise _FormError(console_text("bad_file_kind", language))
     mapping = ColumnMapping()
     if form.text("mapping_choice") == "file":
-        source = await _file(fields, "mapping")
+        source = await read_upload(fields, "mapping")
         if source is None:
             raise _FormError(console_text("no_mapping_file", language))
         mapping = read_mapping(*source)
@@ -111,7 +99,7 @@ class FramePages(Controller):
                 request, staff, error=str(exc), skip_bad=skip_bad, status_code=422
             )
         finally:
-            await _close_files(fields)
+            await close_uploads(fields)
         settings: Settings = request.app.state.settings
         try:
             summary = await in_worker(

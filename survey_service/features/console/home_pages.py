@@ -14,7 +14,13 @@ from analysis import AnalysisError
 from sampling import SamplingError
 from survey_service.errors import NotFoundError, ServiceError
 from survey_service.features.accounts.access import CurrentStaff, Staff
-from survey_service.features.console.base import CONSOLE_GUARD, PREFIX, in_worker, record, render
+from survey_service.features.console.base import (
+    CONSOLE_GUARD,
+    PREFIX,
+    in_worker,
+    record_survey_action,
+    render,
+)
 from survey_service.features.console.surveys import list_surveys, publications
 from survey_service.features.dashboards.snapshot import Publication, publish_results
 
@@ -65,21 +71,19 @@ class ConsoleHome(Controller):
         except NotFoundError:
             raise
         except (ServiceError, SamplingError, AnalysisError) as exc:
-            await record(
+            await record_survey_action(
                 request,
                 staff,
                 "results.publish",
-                object_type="survey",
-                object_id=survey_code,
-                detail={"done": False, "error": str(exc)[:500]},
+                survey_code,
+                {"done": False, "error": str(exc)[:500]},
             )
             return await self._home(request, staff, error=str(exc), status_code=422)
-        await record(
+        await record_survey_action(
             request,
             staff,
             "results.publish",
-            object_type="survey",
-            object_id=survey_code,
-            detail={"done": True, "snapshot": done.id, "units": done.units},
+            survey_code,
+            {"done": True, "snapshot": done.id, "units": done.units},
         )
         return await self._home(request, staff, published=done)

@@ -186,6 +186,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "include_reserve": ("Mời cả mẫu dự phòng", "Release the reserve sample too"),
     "export": ("Xuất tệp", "Export"),
     "bad_days": ("Số ngày phải từ 1 đến 365.", "Days must be from 1 to 365."),
+    "outcomes": ("Nhập kết quả liên hệ", "Record fieldwork outcomes"),
+    "outcomes_hint": (
+        "Tệp CSV có các cột dossier_code, outcome (invited, responded, partial, refused, "
+        "non_contact, ineligible), recorded_at và note (không bắt buộc). Dòng đã nhập trước "
+        "đó không bị nhập lại.",
+        "A CSV with columns dossier_code, outcome (invited, responded, partial, refused, "
+        "non_contact, ineligible), recorded_at and an optional note. Rows imported before "
+        "are not added again.",
+    ),
+    "outcome_file": ("Tệp kết quả (.csv)", "Outcomes file (.csv)"),
+    "no_outcome_file": ("Chưa chọn tệp kết quả.", "Choose an outcomes file."),
+    "run_outcomes": ("Nhập kết quả", "Record the outcomes"),
+    "received": ("Dòng đã đọc", "Rows read"),
+    "duplicates": ("Đã có từ trước", "Already recorded"),
+    "outcomes_committed": ("Đã ghi nhận.", "Recorded."),
+    "dossier": ("Hồ sơ", "Dossier"),
     # weights
     "weights_intro": (
         "Quyền số gốc → điều chỉnh không trả lời trong lớp → hiệu chỉnh theo số hồ sơ của "

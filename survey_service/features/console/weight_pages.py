@@ -20,7 +20,7 @@ from survey_service.features.console.base import (
     PREFIX,
     FormValues,
     in_worker,
-    record,
+    record_survey_action,
     render,
 )
 from survey_service.features.console.surveys import SurveyView, survey_view, unit_names
@@ -174,13 +174,12 @@ class WeightPages(Controller):
             done = await in_worker(request, work)
         except (ServiceError, SamplingError) as exc:
             cells = [str(c) for c in getattr(exc, "cells", None) or ()]
-            await record(
+            await record_survey_action(
                 request,
                 staff,
                 "weights.compute",
-                object_type="survey",
-                object_id=survey_code,
-                detail={"done": False, "options": msgspec.to_builtins(options)},
+                survey_code,
+                {"done": False, "options": msgspec.to_builtins(options)},
             )
             return await self._page(
                 request,
@@ -195,14 +194,7 @@ class WeightPages(Controller):
         detail = {"done": True, "options": msgspec.to_builtins(options)}
         detail["weight_set"] = done.probability.id
         detail["open_link_set"] = None if done.open_link is None else done.open_link.id
-        await record(
-            request,
-            staff,
-            "weights.compute",
-            object_type="survey",
-            object_id=survey_code,
-            detail=detail,
-        )
+        await record_survey_action(request, staff, "weights.compute", survey_code, detail)
         return await self._page(
             request, staff, survey, done.probability, options=options, done=done
         )
