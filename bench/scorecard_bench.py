@@ -138,7 +138,8 @@ def main() -> None:
     print(f"Machine: {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"Load average after the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"Database: {backend}, demo city of {args.dossiers:,} dossiers")
-    print(f"Command: .venv/bin/python bench/scorecard_bench.py --runs {args.runs}\n")
+    given = f" --database-url {args.database_url}" if args.database_url else ""
+    print(f"Command: .venv/bin/python bench/scorecard_bench.py --runs {args.runs}{given}\n")
     print("| step | seconds |\n| --- | ---: |")
     for name, seconds in preparation:
         print(f"| {name} | {seconds:.1f} |")
