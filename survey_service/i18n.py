@@ -150,6 +150,88 @@ _STRINGS: dict[str, dict[str, str]] = {
     "role_statistician": {"vi": "Cán bộ thống kê", "en": "Statistician"},
     "role_reviewer": {"vi": "Lãnh đạo đơn vị", "en": "Department reviewer"},
     "role_viewer": {"vi": "Người xem", "en": "Viewer"},
+    "nav_accounts": {"vi": "Tài khoản", "en": "Accounts"},
+    "accounts_title": {"vi": "Tài khoản cán bộ", "en": "Staff accounts"},
+    "accounts_list": {"vi": "Danh sách tài khoản", "en": "All accounts"},
+    "account_name": {"vi": "Họ tên hiển thị", "en": "Display name"},
+    "account_role": {"vi": "Vai trò", "en": "Role"},
+    "account_units": {"vi": "Đơn vị được xem", "en": "Units"},
+    "account_units_hint": {
+        "vi": "Chỉ cho Lãnh đạo đơn vị: mã đơn vị, cách nhau bởi dấu phẩy (gồm cả các đơn vị "
+        "trực thuộc).",
+        "en": "Reviewers only: unit codes separated by commas (units below them included).",
+    },
+    "account_all_units": {"vi": "Tất cả", "en": "All units"},
+    "account_state": {"vi": "Trạng thái", "en": "State"},
+    "account_active": {"vi": "Đang hoạt động", "en": "Active"},
+    "account_inactive": {"vi": "Đã khóa", "en": "Disabled"},
+    "account_locked": {"vi": "tạm khóa do nhập sai", "en": "locked after failed logins"},
+    "account_last_login": {"vi": "Đăng nhập gần nhất", "en": "Last login"},
+    "account_actions": {"vi": "Thao tác", "en": "Actions"},
+    "account_disable": {"vi": "Khóa tài khoản", "en": "Disable"},
+    "account_new": {"vi": "Tạo tài khoản mới", "en": "New account"},
+    "account_username_hint": {
+        "vi": "Chữ thường không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang.",
+        "en": "Lower-case letters, digits, dots, underscores or hyphens.",
+    },
+    "account_password": {
+        "vi": "Mật khẩu ban đầu (ít nhất 10 ký tự)",
+        "en": "Initial password (10 characters or more)",
+    },
+    "account_create": {"vi": "Tạo tài khoản", "en": "Create account"},
+    "account_created": {"vi": "Đã tạo tài khoản", "en": "Account created"},
+    "account_disabled": {"vi": "Đã khóa tài khoản", "en": "Account disabled"},
+    "account_error_username": {
+        "vi": "Tên đăng nhập không hợp lệ",
+        "en": "This username is not allowed",
+    },
+    "account_error_password_short": {
+        "vi": "Mật khẩu phải có ít nhất 10 ký tự",
+        "en": "The password must have 10 characters or more",
+    },
+    "account_error_reviewer_units": {
+        "vi": "Lãnh đạo đơn vị cần ít nhất một đơn vị",
+        "en": "A reviewer needs at least one unit",
+    },
+    "account_error_units_for_others": {
+        "vi": "Chỉ Lãnh đạo đơn vị được giới hạn theo đơn vị",
+        "en": "Only reviewers are limited to units",
+    },
+    "account_error_exists": {"vi": "Tên đăng nhập đã có", "en": "This username is taken"},
+    "account_error_unknown_unit": {"vi": "Không có đơn vị mã", "en": "No unit with code"},
+    "account_error_no_user": {"vi": "Không có tài khoản", "en": "No such account"},
+    "account_error_disable_self": {
+        "vi": "Không thể tự khóa tài khoản của mình",
+        "en": "You cannot disable your own account",
+    },
+    "account_error_password_wrong": {
+        "vi": "Mật khẩu hiện tại không đúng",
+        "en": "The current password is wrong",
+    },
+    "account_error_password_mismatch": {
+        "vi": "Hai lần nhập mật khẩu mới không khớp",
+        "en": "The two new passwords differ",
+    },
+    "audit_title": {"vi": "Nhật ký thao tác", "en": "Audit log"},
+    "audit_filter": {"vi": "Lọc", "en": "Filter"},
+    "audit_newest": {"vi": "Các dòng mới nhất, tối đa", "en": "Newest lines, at most"},
+    "audit_when": {"vi": "Thời điểm (UTC)", "en": "When (UTC)"},
+    "audit_action": {"vi": "Thao tác", "en": "Action"},
+    "audit_object": {"vi": "Đối tượng", "en": "Object"},
+    "audit_detail": {"vi": "Chi tiết", "en": "Detail"},
+    "audit_address": {"vi": "Địa chỉ", "en": "Address"},
+    "password_title": {"vi": "Đổi mật khẩu", "en": "Change password"},
+    "password_current": {"vi": "Mật khẩu hiện tại", "en": "Current password"},
+    "password_new": {
+        "vi": "Mật khẩu mới (ít nhất 10 ký tự)",
+        "en": "New password (10 characters or more)",
+    },
+    "password_repeat": {"vi": "Nhập lại mật khẩu mới", "en": "New password again"},
+    "password_submit": {"vi": "Đổi mật khẩu", "en": "Change password"},
+    "password_changed": {
+        "vi": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.",
+        "en": "Password changed. Your other sessions have ended.",
+    },
 }
 
 

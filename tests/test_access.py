@@ -91,6 +91,7 @@ OPERATOR_PREFIXES = (
     "/api/surveys/{survey_code:str}/fieldwork",
     "/api/surveys/{survey_code:str}/weights",
     "/staff/console",
+    "/staff/accounts",
 )
 
 PATH_VALUES = {"survey_code": SURVEY_CODE, "weight_set_id": "1", "token": "x" * 24}

@@ -69,3 +69,33 @@ def test_login_language_switch_and_logout(
         _expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
     finally:
         server.stop()
+
+
+def test_account_pages_for_an_administrator(
+    fx_database_url: str, fx_new_context: Any, fx_axe_js: Path
+) -> None:
+    seed_small_city(fx_database_url)
+    password = create_staff(fx_database_url, "quan-tri", Role.ADMINISTRATOR)
+    server = LiveServer(fx_database_url)
+    server.start()
+    try:
+        page: Page = fx_new_context().new_page()
+        page.goto(server.url("/login?next=/staff/accounts/"))
+        page.get_by_label("Tên đăng nhập").fill("quan-tri")
+        page.get_by_label("Mật khẩu").fill(password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        _expect(page.get_by_role("heading", level=1)).to_have_text("Tài khoản cán bộ")
+        page.get_by_label("Tên đăng nhập").fill("soc-son")
+        page.get_by_label("Vai trò").select_option("reviewer")
+        page.get_by_label("Đơn vị được xem").fill(COMMUNE_CODE)
+        page.get_by_label("Mật khẩu ban đầu").fill("mat-khau-dai-du")
+        page.get_by_role("button", name="Tạo tài khoản").click()
+        _expect(page.get_by_role("status")).to_contain_text("soc-son")
+        _check_axe(page, fx_axe_js, "accounts")
+        page.get_by_role("link", name="Nhật ký thao tác").click()
+        _expect(page.get_by_role("heading", level=1)).to_have_text("Nhật ký thao tác")
+        _check_axe(page, fx_axe_js, "audit")
+        page.goto(server.url("/staff/password/"))
+        _check_axe(page, fx_axe_js, "password")
+    finally:
+        server.stop()

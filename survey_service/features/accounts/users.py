@@ -15,13 +15,29 @@ from survey_service.db.models import AuditEntry, StaffSession, Unit, User, UserU
 from survey_service.errors import ServiceError
 from survey_service.features.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
 
-__all__ = ["AccountError", "UserRow", "create_user", "disable_user", "list_users"]
+__all__ = [
+    "AccountError",
+    "UserRow",
+    "change_password",
+    "create_user",
+    "disable_user",
+    "list_users",
+]
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
 class AccountError(ServiceError):
-    """A user cannot be created or changed as asked (the message says why)."""
+    """A user cannot be created or changed as asked (the message says why).
+
+    ``key`` names the reason for translated pages (``account_error_<key>``); ``detail``
+    is what the message names (unit codes, a username).
+    """
+
+    def __init__(self, message: str, key: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        self.detail = detail
 
 
 class UserRow(msgspec.Struct, frozen=True):
@@ -40,7 +56,8 @@ def _unit_ids(conn: Connection, unit_codes: tuple[str, ...] | list[str]) -> list
     found = dict(conn.execute(select(Unit.code, Unit.id).where(Unit.code.in_(unit_codes))).all())
     missing = [code for code in unit_codes if code not in found]
     if missing:
-        raise AccountError("unknown unit code: " + ", ".join(missing))
+        listed = ", ".join(missing)
+        raise AccountError(f"unknown unit code: {listed}", "unknown_unit", listed)
     return [found[code] for code in dict.fromkeys(unit_codes)]
 
 
@@ -50,14 +67,19 @@ def _check_new_user(
     if not USERNAME.match(username):
         raise AccountError(
             "a username is 2-64 lower-case letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            "starting with a letter or digit",
+            "username",
         )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters", "password_short"
+        )
     if role == Role.REVIEWER and not unit_codes:
-        raise AccountError("a reviewer needs at least one unit: --unit CODE")
+        raise AccountError("a reviewer needs at least one unit: --unit CODE", "reviewer_units")
     if role != Role.REVIEWER and unit_codes:
-        raise AccountError("only reviewers are limited to units; other roles see every unit")
+        raise AccountError(
+            "only reviewers are limited to units; other roles see every unit", "units_for_others"
+        )
 
 
 def create_user(
@@ -68,11 +90,16 @@ def create_user(
     *,
     display_name: str | None = None,
     unit_codes: tuple[str, ...] | list[str] = (),
+    actor: int | None = None,
+    by: str = "command line",
 ) -> int:
-    """Create a staff account (a reviewer needs at least one unit); return its id."""
+    """Create a staff account (a reviewer needs at least one unit); return its id.
+
+    ``actor`` (a user id) and ``by`` say who did it, for the audit log.
+    """
     _check_new_user(username, role, password, unit_codes)
     if conn.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"user {username!r} already exists")
+        raise AccountError(f"user {username!r} already exists", "exists", username)
     units = _unit_ids(conn, unit_codes)
     user_id = conn.execute(
         insert(User)
@@ -95,7 +122,8 @@ def create_user(
             action="user.create",
             object_type="user",
             object_id=username,
-            detail={"role": role.value, "units": list(unit_codes), "by": "command line"},
+            user_id=actor,
+            detail={"role": role.value, "units": list(unit_codes), "by": by},
         )
     )
     return int(user_id)
@@ -137,11 +165,13 @@ def list_users(conn: Connection) -> list[UserRow]:
     ]
 
 
-def disable_user(conn: Connection, username: str) -> None:
+def disable_user(
+    conn: Connection, username: str, *, actor: int | None = None, by: str = "command line"
+) -> None:
     """Disable an account: its sessions end and its API tokens stop working at once."""
     user_id = conn.scalar(select(User.id).where(User.username == username))
     if user_id is None:
-        raise AccountError(f"no user {username!r}")
+        raise AccountError(f"no user {username!r}", "no_user", username)
     conn.execute(update(User).where(User.id == user_id).values(is_active=False))
     conn.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
     conn.execute(
@@ -150,6 +180,24 @@ def disable_user(conn: Connection, username: str) -> None:
             action="user.disable",
             object_type="user",
             object_id=username,
-            detail={"by": "command line"},
+            user_id=actor,
+            detail={"by": by},
+        )
+    )
+
+
+def change_password(conn: Connection, user_id: int, new_password: str, keep_session: str) -> None:
+    """Set a new password; every other session of the user ends (``keep_session`` is the
+    hash of the one that asked)."""
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters", "password_short"
+        )
+    conn.execute(
+        update(User).where(User.id == user_id).values(password_hash=hash_password(new_password))
+    )
+    conn.execute(
+        delete(StaffSession).where(
+            StaffSession.user_id == user_id, StaffSession.id_hash != keep_session
         )
     )

@@ -25,12 +25,20 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect, Template
-from litestar.types import ASGIApp, ExceptionHandlersMap, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    ControllerRouterHandler,
+    ExceptionHandlersMap,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from survey_service.config import Settings
-from survey_service.features.accounts import controllers
+from survey_service.features.accounts import admin, controllers
 from survey_service.features.accounts.access import (
     SESSION_COOKIE,
     STAFF_STATE_KEY,
@@ -69,7 +77,9 @@ CSRF_EXCLUDE = [
 ]
 """Path patterns of the public side, which has no staff session."""
 
-ROUTES = [
+ROUTES: list[ControllerRouterHandler] = [
+    admin.AccountPages,
+    admin.PasswordPages,
     controllers.login_page,
     controllers.login,
     controllers.logout,
