@@ -227,3 +227,25 @@ def test_every_download_is_audited(
     assert {r.object_id for r in rows} == {SURVEY}
     assert rows[0].detail["rows"] == 2390
     assert rows[1].detail["source"].startswith("published snapshot")
+
+
+def test_the_printable_scorecard_is_one_unit_for_its_reviewer(
+    fx_as: dict[str, Client], fx_app: tuple[str, dict[str, str]]
+) -> None:
+    url, _ = fx_app
+    mine, other = _communes(url)[:2]
+    page = fx_as["exp-reviewer"].get(f"{BASE}/print/{mine}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "@page" not in page.text  # the print rules live in the stylesheet
+    assert "/static/print_scorecard.css" in page.text
+    assert "Chỉ số hài lòng chung" in page.text  # the reviewer's language: Vietnamese
+    assert "published snapshot" in page.text
+    for guessed in (other, "HN", "NO-SUCH-UNIT"):
+        assert fx_as["exp-reviewer"].get(f"{BASE}/print/{guessed}").status_code == 404
+    assert fx_as["exp-reviewer"].get(f"{BASE}/print/{mine}?source=live").status_code == 403
+    live = fx_as["exp-statistician"].get(f"/staff/exports/DEMO-2025-Q4/print/{mine}")
+    assert live.status_code == 200
+    assert "live estimates (not published)" in live.text
+    css = fx_as["nobody"].get("/static/print_scorecard.css")
+    assert "@page" in css.text

@@ -10,7 +10,9 @@
   statisticians and administrators get live estimates where nothing is published, or
   with ``source=live``;
 - ``GET /staff/exports/{survey}/microdata.zip``: statisticians and administrators only
-  (403 for other roles): respondent-level data is for analysts, even without contacts.
+  (403 for other roles): respondent-level data is for analysts, even without contacts;
+- ``GET /staff/exports/{survey}/print/{unit}``: the unit's one-page scorecard, ready to
+  print (same sources and unit rule as the estimates).
 
 Every download is written to the audit log. The data load runs on the request's
 session, the estimation and the file building in a worker thread.
@@ -21,15 +23,15 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections.abc import Iterator
-from typing import IO, Annotated, Any, Final
+from collections.abc import Callable, Iterator
+from typing import IO, Annotated, Any, Final, TypeVar
 
 import anyio
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream, Template
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from survey_service.config import Settings
@@ -54,7 +56,9 @@ from survey_service.features.exports.estimates import (
     make_estimates_table,
 )
 from survey_service.features.exports.microdata import MicrodataSummary, microdata_zip
+from survey_service.features.exports.printable import bar_of, print_text, printable_scorecard
 from survey_service.features.exports.published import Source, published_table
+from survey_service.features.exports.texts import export_text
 from survey_service.features.indices.errors import IndicesError
 from survey_service.features.indices.service import (
     SurveyData,
@@ -63,7 +67,9 @@ from survey_service.features.indices.service import (
 )
 from survey_service.features.indices.sums import UnitTree, load_units
 
-__all__ = ["ANALYSTS", "ExportDownloads", "export_text"]
+__all__ = ["ANALYSTS", "ExportDownloads"]
+
+T = TypeVar("T")
 
 ANALYSTS: Final = (Role.STATISTICIAN, Role.ADMINISTRATOR)
 CSV_TYPE: Final = "text/csv; charset=utf-8"
@@ -72,39 +78,6 @@ ZIP_TYPE: Final = "application/zip"
 SPOOL_BYTES: Final = 32 * 2**20
 CHUNK_BYTES: Final = 2**20
 
-_TEXTS: Final[dict[str, tuple[str, str]]] = {
-    "title": ("Xuất dữ liệu", "Exports"),
-    "intro": (
-        "Ước lượng của từng đơn vị (chỉ số chung, yếu tố, tiêu chí) kèm khoảng tin cậy, "
-        "cỡ mẫu hiệu dụng và mức tin cậy khi công bố.",
-        "Every unit's estimates (overall index, elements, criteria) with their intervals, "
-        "effective sample sizes and reliability flags.",
-    ),
-    "scoped": (
-        "Tệp chỉ gồm các đơn vị bạn được phép xem.",
-        "The files hold only the units you may see.",
-    ),
-    "microdata_note": (
-        "Dữ liệu vi mô đã ẩn danh (không có số điện thoại, email, mã hồ sơ) kèm sổ tay biến "
-        "và lệnh R, Stata, SPSS để tính lại các số liệu đã công bố.",
-        "Anonymised microdata (no phone numbers, e-mail addresses or dossier codes) with a "
-        "codebook and the R, Stata and SPSS commands that reproduce the published figures.",
-    ),
-    "survey": ("Khảo sát", "Survey"),
-    "period": ("Kỳ", "Period"),
-    "downloads": ("Tải xuống", "Downloads"),
-    "estimates_csv": ("Ước lượng (CSV)", "Estimates (CSV)"),
-    "estimates_xlsx": ("Ước lượng (Excel)", "Estimates (Excel)"),
-    "microdata": ("Dữ liệu vi mô (ZIP)", "Microdata (ZIP)"),
-    "no_surveys": (
-        "Chưa có kết quả khảo sát nào được công bố.",
-        "No survey results have been published yet.",
-    ),
-    "unpublished": (
-        "Chưa công bố: tệp ước lượng được tính trực tiếp.",
-        "Not published: the estimates are computed live.",
-    ),
-}
 
 Which = Annotated[
     Source,
@@ -117,12 +90,6 @@ UnitCode = Annotated[
     str | None,
     QueryParameter(description="Only this unit and the units below it (a unit code)."),
 ]
-
-
-def export_text(key: str, language: str) -> str:
-    """An interface string of the exports page in ``language`` (``vi`` or ``en``)."""
-    vi, en = _TEXTS[key]
-    return en if language == "en" else vi
 
 
 def _filename(survey_code: str, suffix: str) -> str:
@@ -172,6 +139,30 @@ async def _check_unit(db_session: DbSession, staff: Staff, unit: str | None) -> 
     if unit_id is None:
         raise NotFoundException("not found")
     require_unit(staff, unit_id)
+
+
+def _allowed_source(staff: Staff, source: Source) -> Source:
+    """Published figures only for reviewers and viewers (403 when they ask for live ones)."""
+    if staff.role in ANALYSTS:
+        return source
+    if source == "live":
+        raise PermissionDeniedException("only analysts may see unpublished estimates")
+    return "published"
+
+
+async def _in_worker(request: Request[Any, Any, Any], work: Callable[[Connection], T]) -> T:
+    """Run ``work`` on a connection of a fresh synchronous engine in a worker thread."""
+    settings: Settings = request.app.state.settings
+
+    def call() -> T:
+        engine = make_sync_engine(settings.database_url)
+        try:
+            with engine.connect() as conn:
+                return work(conn)
+        finally:
+            engine.dispose()
+
+    return await anyio.to_thread.run_sync(call)
 
 
 def _unprocessable(_request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
@@ -224,10 +215,7 @@ class ExportDownloads(Controller):
         source: Source,
     ) -> EstimatesTable:
         await _check_unit(db_session, staff, unit)
-        if staff.role not in ANALYSTS:
-            if source == "live":
-                raise PermissionDeniedException("only analysts may export unpublished estimates")
-            source = "published"
+        source = _allowed_source(staff, source)
 
         def published(sync: Session) -> EstimatesTable | None:
             conn = sync.connection()
@@ -337,19 +325,13 @@ class ExportDownloads(Controller):
         survey takes a while: the event loop keeps serving), into a temporary file that
         stays in memory up to 32 MB, and streamed from there.
         """
-        settings: Settings = request.app.state.settings
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
 
-        def write() -> MicrodataSummary:
-            engine = make_sync_engine(settings.database_url)
-            try:
-                with engine.connect() as conn:
-                    return microdata_zip(conn, survey_code, spool)
-            finally:
-                engine.dispose()
+        def write(conn: Connection) -> MicrodataSummary:
+            return microdata_zip(conn, survey_code, spool)
 
         try:
-            summary = await anyio.to_thread.run_sync(write)
+            summary = await _in_worker(request, write)
         except BaseException:
             spool.close()
             raise
@@ -360,4 +342,37 @@ class ExportDownloads(Controller):
             _chunks(spool),
             media_type=ZIP_TYPE,
             headers=_attachment(_filename(survey_code, "microdata.zip")),
+        )
+
+    @get("/{survey_code:str}/print/{unit_code:str}", opt={"unit_param": "unit_code"})
+    async def printable(
+        self,
+        request: Request[Any, Any, Any],
+        staff: CurrentStaff,
+        db_session: DbSession,
+        survey_code: FromPath[str],
+        unit_code: FromPath[str],
+        source: Which = "auto",
+    ) -> Template:
+        """The unit's one-page scorecard, ready to print (A4)."""
+        await _check_unit(db_session, staff, unit_code)
+        allowed = _allowed_source(staff, source)
+        card = await _in_worker(
+            request, lambda conn: printable_scorecard(conn, survey_code, unit_code, allowed)
+        )
+        if card is None:
+            raise NotFoundException("no published results for this unit")
+        detail = {"unit": unit_code, "source": card.source}
+        await self._record(request, staff, db_session, "export.print", survey_code, detail)
+        language = staff.language if staff.language in ("vi", "en") else "vi"
+        return Template(
+            template_name="staff/print_scorecard.html",
+            context={
+                "lang": language,
+                "card": card.scorecard,
+                "rank": card.rank,
+                "source": card.source,
+                "bar": bar_of,
+                "pt": lambda key: print_text(key, language),
+            },
         )
