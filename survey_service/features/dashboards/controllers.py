@@ -191,6 +191,42 @@ def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
     }
 
 
+def _my_units(conn: Connection, staff: Staff) -> tuple[list[UnitRow], dict[str, Any]]:
+    """The units ``staff`` may see, and their overall index in the newest snapshot."""
+    rows = conn.execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.kind).order_by(Unit.kind, Unit.name)
+    ).all()
+    units = [UnitRow(r.id, r.code, r.name, str(r.kind)) for r in rows if can_see(staff, r.id)]
+    snapshots = latest_snapshots(conn)
+    overall: dict[str, Any] = {}
+    if snapshots:
+        for kind in {u.kind for u in units}:
+            league = read_league(conn, snapshots[0].id, kind, OVERALL)
+            overall.update({r.unit.code: r for r in (league.rows if league else [])})
+        overall["_snapshot"] = snapshots[0]
+    return units, overall
+
+
+LeagueData = tuple[list[SnapshotInfo], SnapshotInfo | None, LeagueOut | None, set[str]]
+
+
+def _league(
+    conn: Connection, staff: Staff, kind: str | None, variable: str | None, survey: str | None
+) -> LeagueData:
+    """Snapshots, the chosen one, its league table and the codes ``staff`` may open."""
+    snapshots = latest_snapshots(conn)
+    chosen = _choose(snapshots, survey)
+    if chosen is None:
+        return snapshots, None, None, set()
+    leagues = chosen.summary.leagues
+    default_kind = "commune" if ("commune", OVERALL) in leagues else None
+    pick_kind = kind or default_kind or (leagues[0][0] if leagues else "")
+    table = read_league(conn, chosen.id, pick_kind, variable or OVERALL)
+    codes = [r.unit.code for r in table.rows] if table else []
+    ids = conn.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()
+    return snapshots, chosen, table, {c for c, i in ids if can_see(staff, i)}
+
+
 class Dashboards(Controller):
     """Scorecards and league tables for staff (reviewers: their units only)."""
 
@@ -210,20 +246,7 @@ class Dashboards(Controller):
             if unit is not None:
                 _visible_unit(conn, staff, unit)
                 return [], {}
-            rows = conn.execute(
-                select(Unit.id, Unit.code, Unit.name, Unit.kind).order_by(Unit.kind, Unit.name)
-            ).all()
-            units = [
-                UnitRow(r.id, r.code, r.name, str(r.kind)) for r in rows if can_see(staff, r.id)
-            ]
-            snapshots = latest_snapshots(conn)
-            overall: dict[str, Any] = {}
-            if snapshots:
-                for kind in {u.kind for u in units}:
-                    league = read_league(conn, snapshots[0].id, kind, OVERALL)
-                    overall.update({r.unit.code: r for r in (league.rows if league else [])})
-                overall["_snapshot"] = snapshots[0]
-            return units, overall
+            return _my_units(conn, staff)
 
         units, overall = await db_session.run_sync(load)
         if unit is not None:
@@ -276,21 +299,8 @@ class Dashboards(Controller):
     ) -> Template:
         """Units of one kind ranked on one index, with intervals and rank intervals."""
 
-        def load(
-            sync: Session,
-        ) -> tuple[list[SnapshotInfo], SnapshotInfo | None, LeagueOut | None, set[str]]:
-            conn = sync.connection()
-            snapshots = latest_snapshots(conn)
-            chosen = _choose(snapshots, survey)
-            if chosen is None:
-                return snapshots, None, None, set()
-            leagues = chosen.summary.leagues
-            default_kind = "commune" if ("commune", OVERALL) in leagues else None
-            pick_kind = kind or default_kind or (leagues[0][0] if leagues else "")
-            table = read_league(conn, chosen.id, pick_kind, variable or OVERALL)
-            codes = [r.unit.code for r in table.rows] if table else []
-            ids = conn.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).all()
-            return snapshots, chosen, table, {c for c, i in ids if can_see(staff, i)}
+        def load(sync: Session) -> LeagueData:
+            return _league(sync.connection(), staff, kind, variable, survey)
 
         snapshots, chosen, table, visible = await db_session.run_sync(load)
         if survey is not None and chosen is None:

@@ -203,6 +203,45 @@ def _leagues(estimates: SurveyEstimates) -> dict[tuple[str, str], LeagueOut]:
     return out
 
 
+def _summary(
+    estimates: SurveyEstimates, leagues: dict[tuple[str, str], LeagueOut]
+) -> PublishedSummary:
+    survey = estimates.data.survey
+    labels = labels_of(survey.instrument)
+    units = estimates.data.units
+    return PublishedSummary(
+        survey_code=survey.code,
+        survey_title=survey.title,
+        period_start=survey.period_start,
+        period_end=survey.period_end,
+        instrument=survey.instrument.slug,
+        instrument_version=survey.instrument.version,
+        units=[units.codes[u] for u in estimates.domains.units.tolist()],
+        leagues=sorted(leagues),
+        variables=list(dict.fromkeys(v for _, v in sorted(leagues))),
+        labels={v: labels.get(v, {}) for _, v in leagues},
+    )
+
+
+def _settings(estimates: SurveyEstimates) -> dict[str, object]:
+    return {
+        "estimation": msgspec.to_builtins(options_out(estimates.options)),
+        "weights": msgspec.to_builtins(weights_out(estimates.data.weights)),
+        "rank_level": RANK_LEVEL,
+        "draws": DRAWS,
+        "seed": SEED,
+    }
+
+
+def _part(result_id: int, part: str, key: str, document: msgspec.Struct) -> dict[str, object]:
+    return {
+        "result_id": result_id,
+        "part": part,
+        "key": key,
+        "document": _encoder.encode(document).decode(),
+    }
+
+
 def publish_results(
     conn: Connection,
     survey_code: str,
@@ -222,66 +261,32 @@ def publish_results(
     """
     sources = load_sources(conn, survey_code, options)
     estimates = sources.estimates
-    data = estimates.data
+    units, root = estimates.data.units, estimates.data.survey.tree.root
     leagues = _leagues(estimates)
-    codes = [data.units.codes[u] for u in estimates.domains.units.tolist()]
-    root = data.survey.tree.root
-    results = {
-        code: unit_results(
-            sources, code, leagues.get((data.units.kinds[data.units.codes.index(code)], root))
-        )
-        for code in codes
-    }
-    survey = data.survey
-    labels = labels_of(survey.instrument)
-    summary = PublishedSummary(
-        survey_code=survey.code,
-        survey_title=survey.title,
-        period_start=survey.period_start,
-        period_end=survey.period_end,
-        instrument=survey.instrument.slug,
-        instrument_version=survey.instrument.version,
-        units=codes,
-        leagues=sorted(leagues),
-        variables=list(dict.fromkeys(v for _, v in sorted(leagues))),
-        labels={v: labels.get(v, {}) for _, v in leagues},
-    )
-    settings = {
-        "estimation": msgspec.to_builtins(options_out(estimates.options)),
-        "weights": msgspec.to_builtins(weights_out(data.weights)),
-        "rank_level": RANK_LEVEL,
-        "draws": DRAWS,
-        "seed": SEED,
-    }
+    summary = _summary(estimates, leagues)
     published_at = utcnow()
-    result_id = conn.execute(
+    result_id: int = conn.execute(
         insert(PublishedResult)
-        .values(
-            survey_id=survey.id,
-            published_at=published_at,
-            published_by=by_user_id,
-            options=settings,
-            summary=msgspec.to_builtins(summary),
-        )
+        .values(survey_id=estimates.data.survey.id, published_at=published_at)
+        .values(published_by=by_user_id, options=_settings(estimates))
+        .values(summary=msgspec.to_builtins(summary))
         .returning(PublishedResult.id)
     ).scalar_one()
     parts = [
-        {"result_id": result_id, "part": UNIT, "key": code, "document": _encoder.encode(r).decode()}
-        for code, r in results.items()
-    ] + [
-        {
-            "result_id": result_id,
-            "part": LEAGUE,
-            "key": league_key(kind, variable),
-            "document": _encoder.encode(league).decode(),
-        }
-        for (kind, variable), league in leagues.items()
+        _part(
+            result_id,
+            UNIT,
+            code,
+            unit_results(sources, code, leagues.get((units.kinds[units.codes.index(code)], root))),
+        )
+        for code in summary.units
     ]
+    parts += [_part(result_id, LEAGUE, league_key(*key), t) for key, t in leagues.items()]
     conn.execute(insert(PublishedPart), parts)
     return Publication(
         id=result_id,
-        survey_code=survey.code,
+        survey_code=summary.survey_code,
         published_at=published_at,
-        units=len(results),
+        units=len(summary.units),
         leagues=len(leagues),
     )
