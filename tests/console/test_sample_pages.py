@@ -47,6 +47,16 @@ BASE = f"/staff/console/surveys/{SURVEY}"
 SEED = 20251001
 
 
+UNIT_NAMES = {"X-SOCSON": "Xã Sóc Sơn", "P-HOANKIEM": "Phường Hoàn Kiếm"}
+CHANNELS = {"in_person": "trực tiếp", "online": "trực tuyến", "postal": "bưu chính"}
+
+
+def _label(key: str) -> str:
+    """How the pages name a stratum of the test design (unit × channel)."""
+    unit, channel = (part.split("=")[1] for part in key.split("|"))
+    return f"{UNIT_NAMES[unit]} · {CHANNELS[channel]}"
+
+
 def _margin(value: float | None) -> str:
     return "–" if value is None else f"±{100 * value:.1f}"
 
@@ -86,7 +96,7 @@ def test_design_preview_shows_the_plan_and_draw_stores_the_sample(
     assert figure(page.text, "eligible") == f"{plan.eligible:,}"
     assert figure(page.text, "sample-size") == f"{plan.sample_size:,}"
     _header, *strata = table(page.text, "strata")
-    assert [row[0] for row in strata] == [s.key for s in plan.strata]
+    assert [row[0] for row in strata] == [_label(s.key) for s in plan.strata]
     for row, s in zip(strata, plan.strata, strict=True):
         expected = [f"{s.population:,}", f"{s.sample_size:,}", f"{s.reserve_size:,}"]
         assert row[1:4] == expected
@@ -96,7 +106,7 @@ def test_design_preview_shows_the_plan_and_draw_stores_the_sample(
     assert [row[-1] for row in units] == [_margin(u.margin) for u in plan.units]
     # The chart has a bar per unit, labelled with the unit's name and its margin.
     assert page.text.count('class="chart-bar"') == len(plan.units)
-    assert f"{100 * plan.units[0].margin:.1f}%" in page.text  # type: ignore[operator]
+    assert f"±{100 * plan.units[0].margin:.1f}</text>" in page.text  # type: ignore[operator]
 
     drawn = _draw(fx_statistician)
     assert 'id="draw-done"' in drawn
@@ -209,7 +219,7 @@ def test_fieldwork_rates_per_unit_match_a_hand_count_and_invitations_download(
 
     by_stratum = fx_statistician.get(f"{BASE}/fieldwork")
     _header, *strata = table(by_stratum.text, "rates")
-    assert sorted(r[0] for r in strata[:-1]) == sorted({key for _, _, key in main})
+    assert sorted(r[0] for r in strata[:-1]) == sorted({_label(key) for _, _, key in main})
     assert strata[-1][0] == "Toàn bộ"
 
     exported = fx_statistician.post(

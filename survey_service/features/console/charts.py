@@ -7,6 +7,7 @@ above it, so the chart stays readable when a phone scales it down.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import msgspec
 
@@ -42,11 +43,13 @@ def bar_chart(
     rows: Sequence[tuple[str, float | None]],
     *,
     scale: float | None = None,
-    percent: bool = True,
+    shown: Literal["percent", "points"] = "percent",
 ) -> BarChart:
     """Lay out ``rows`` (label, value) as bars; a missing value draws no bar and shows "–".
 
-    ``scale`` is the value of a full-length bar: 1 for shares, else the largest value.
+    Values are shares; ``shown`` writes them as percentages ("34.1%") or as a margin of
+    error in percentage points ("±15.1"). ``scale`` is the value of a full-length bar
+    (default: the largest value).
     """
     values = [v for _, v in rows if v is not None]
     top = scale if scale is not None else max(values, default=0.0)
@@ -55,7 +58,7 @@ def bar_chart(
         if value is None:
             text, width = "–", 0.0
         else:
-            text = f"{100 * value:.1f}%" if percent else f"{value:,.1f}"
+            text = f"{100 * value:.1f}%" if shown == "percent" else f"±{100 * value:.1f}"
             width = _LABEL_WIDTH * min(max(value / top, 0.0), 1.0) if top > 0 else 0.0
         bars.append(Bar(label=label, text=text, y=float(i * _ROW), width=round(width, 1)))
     return BarChart(title=title, bars=bars, height=max(len(rows), 1) * _ROW)

@@ -24,7 +24,12 @@ from survey_service.features.console.base import (
     render,
 )
 from survey_service.features.console.charts import bar_chart
-from survey_service.features.console.surveys import SurveyView, survey_view, unit_names
+from survey_service.features.console.surveys import (
+    SurveyView,
+    stratum_label,
+    survey_view,
+    unit_names,
+)
 from survey_service.features.console.texts import console_text
 from survey_service.features.samples.designs import add_design, find_design, list_designs
 from survey_service.features.samples.draw import draw_design, preview_design
@@ -174,11 +179,14 @@ class DesignPages(Controller):
             raise
         except (ServiceError, SamplingError) as exc:
             return await self._list(request, staff, survey_code, error=str(exc), status_code=422)
-        names = await unit_names(request, [u.unit for u in found.preview.units])
+        codes = [u.unit for u in found.preview.units]
+        names = await unit_names(request, codes, staff.language)
+        strata = {s.key: stratum_label(s.key, names, staff.language) for s in found.preview.strata}
         rows = [(names.get(u.unit, u.unit), u.margin) for u in found.preview.units]
         if not rows:
-            rows = [(s.key, s.margin) for s in found.preview.strata]
-        chart = bar_chart(console_text("margin_chart", staff.language), rows)
+            rows = [(strata[s.key], s.margin) for s in found.preview.strata]
+        title = console_text("margin_chart", staff.language)
+        chart = bar_chart(title, rows, shown="points")
         return render(
             staff,
             "preview.html",
@@ -187,6 +195,7 @@ class DesignPages(Controller):
                 "found": found,
                 "p": found.preview,
                 "names": names,
+                "strata": strata,
                 "chart": chart,
                 **context,
             },

@@ -29,7 +29,12 @@ from survey_service.features.console.base import (
     render,
 )
 from survey_service.features.console.charts import bar_chart
-from survey_service.features.console.surveys import SurveyView, survey_view, unit_names
+from survey_service.features.console.surveys import (
+    SurveyView,
+    stratum_label,
+    survey_view,
+    unit_names,
+)
 from survey_service.features.console.texts import console_text
 from survey_service.features.samples.controllers import MAX_OUTCOME_BYTES
 from survey_service.features.samples.fieldwork import import_outcomes, read_outcome_csv
@@ -78,6 +83,20 @@ def _export(
         return _Export(done, path.read_bytes())
 
 
+async def _stratum_names(
+    request: Request[Any, Any, State], rates: RatesOut, language: str
+) -> dict[str, str]:
+    """Stratum key → its label ("Xã Sóc Sơn · trực tiếp")."""
+    units = [
+        part.removeprefix("unit=")
+        for g in rates.groups
+        for part in g.group.split("|")
+        if part.startswith("unit=")
+    ]
+    names = await unit_names(request, units, language)
+    return {g.group: stratum_label(g.group, names, language) for g in rates.groups}
+
+
 def _days(text: str) -> int | None:
     if not (text.isascii() and text.isdigit()):
         return None
@@ -108,6 +127,8 @@ class FieldworkPages(Controller):
         if isinstance(rates, RatesOut):
             if by == "unit":
                 names = await unit_names(request, [g.group for g in rates.groups], staff.language)
+            else:
+                names = await _stratum_names(request, rates, staff.language)
             rows = [(names.get(g.group, g.group), g.RR1) for g in rates.groups]
             chart = bar_chart(console_text("rr_chart", staff.language), rows, scale=1.0)
         return render(

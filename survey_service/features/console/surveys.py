@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from survey_service.db.models import PublishedResult, Survey, Unit, User
+from survey_service.features.console.texts import console_text
 from survey_service.features.samples.designs import SurveyRef, as_utc, find_survey
 
 __all__ = [
@@ -21,9 +22,13 @@ __all__ = [
     "list_surveys",
     "period_text",
     "publications",
+    "stratum_label",
     "survey_view",
     "unit_names",
 ]
+
+
+CHANNELS = ("in_person", "online", "postal")
 
 
 class SurveyView(msgspec.Struct, frozen=True):
@@ -77,6 +82,23 @@ async def unit_names(
             str(code): str(name_en if language == "en" and name_en else name)
             for code, name, name_en in rows
         }
+
+
+def stratum_label(key: str, unit_names: dict[str, str], language: str) -> str:
+    """A stratum key ("unit=X-SOCSON|channel=in_person") as people read it.
+
+    Units get their names and channels their words; other parts stay as they are.
+    """
+    parts = []
+    for part in key.split("|"):
+        name, _, value = part.partition("=")
+        if name == "unit":
+            parts.append(unit_names.get(value, value))
+        elif name == "channel" and value in CHANNELS:
+            parts.append(console_text(f"channel_{value}", language))
+        else:
+            parts.append(value or name)
+    return " · ".join(parts)
 
 
 def period_text(start: dt.date, end: dt.date) -> str:

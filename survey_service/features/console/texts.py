@@ -139,6 +139,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "stratum": ("Tầng", "Stratum"),
     "unit": ("Đơn vị", "Unit"),
     "channel": ("Kênh", "Channel"),
+    "channel_in_person": ("trực tiếp", "in person"),
+    "channel_online": ("trực tuyến", "online"),
+    "channel_postal": ("bưu chính", "postal"),
+    "set_probability": ("mẫu xác suất", "probability sample"),
+    "set_open_link": ("phiếu mở, không xác suất", "open link, non-probability"),
     "population": ("Tổng thể (N)", "Population (N)"),
     "margin": ("Sai số dự kiến (±)", "Expected margin (±)"),
     "margin_chart": (
