@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Litestar, Request, Response
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
+from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
@@ -42,7 +43,9 @@ from survey_service.features.questionnaire.controllers import (
     thanks,
 )
 from survey_service.features.questionnaire.entry import TokenError
+from survey_service.features.questionnaire.intake import Limits
 from survey_service.features.questionnaire.pages import message_page
+from survey_service.features.questionnaire.writer import POOL_RECYCLE_SECONDS, IntakeWriter
 from survey_service.features.receipts.controllers import ReceiptApi
 from survey_service.features.responses.controllers import ResponseApi
 from survey_service.features.samples.controllers import SampleApi
@@ -84,6 +87,12 @@ def _database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[
     return page
 
 
+_CLIENT_ERRORS: set[int | type[Exception]] = {
+    *range(400, 500),
+    NotFoundError,
+    TokenError,
+}
+
 _TOKEN_STATUS = {"malformed": 400, "unknown": 404, "expired": 410, "used": 409}
 
 
@@ -101,13 +110,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = make_async_engine(settings.database_url, pool_pre_ping=True)
+        engine = make_async_engine(settings.database_url, pool_recycle=POOL_RECYCLE_SECONDS)
         app.state.engine = engine
         app.state.settings = settings
         app.state.session_maker = async_sessionmaker(engine, expire_on_commit=False)
+        limits = Limits(
+            open_link_limit=settings.open_link_limit,
+            open_link_window_seconds=settings.open_link_window_seconds,
+            device_window_hours=settings.device_window_hours,
+        )
+        writer = IntakeWriter.for_database(settings.database_url, limits)
+        writer.start()
+        app.state.intake_writer = writer
         try:
             yield
         finally:
+            await writer.stop()
             await engine.dispose()
 
     jinja = JinjaTemplateEngine(directory=PACKAGE_DIR / "templates")
@@ -151,6 +169,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OperationalError: _database_busy,
             **accounts.EXCEPTION_HANDLERS,
         },
+        logging_config=LoggingConfig(
+            log_exceptions="always",
+            # Refusals of bad requests are answered, not failures of the service.
+            disable_stack_trace=_CLIENT_ERRORS,
+        ),
         request_max_body_size=settings.max_body_bytes,
         debug=settings.debug,
     )

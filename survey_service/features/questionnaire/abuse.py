@@ -1,15 +1,20 @@
 """Defences of open links: rate limits, one answer per device, quality flags.
 
 Everything is counted in the database, so the limits hold across server processes.
-Flags mark a response for the statistician; they never drop it.
+Flags mark a response for the statistician; they never drop it. The counts are asked
+for a whole batch of submissions at once (see ``intake``), one statement per batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, bindparam, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from instruments import AnswerValue
 from survey_service.db.base import utcnow
@@ -17,44 +22,72 @@ from survey_service.db.enums import ResponseMode
 from survey_service.db.models import Response
 
 __all__ = [
-    "answered_from_device",
+    "answered_devices",
     "quality_flags",
-    "recent_from_client",
+    "recent_counts",
 ]
 
 STRAIGHT_LINE_MINIMUM = 5
 
-
-async def recent_from_client(session: AsyncSession, client_hash: str, seconds: int) -> int:
-    """Open-link responses from one client address within the last ``seconds``."""
-    since = utcnow() - dt.timedelta(seconds=seconds)
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Response)
-        .where(
-            Response.client_hash == client_hash,
-            Response.submitted_at >= since,
-            Response.mode == ResponseMode.OPEN_LINK,
-        )
-    )
-    return int(count or 0)
+_responses = Response.metadata.tables[Response.__tablename__].c
 
 
-async def answered_from_device(
-    session: AsyncSession, device_hash: str, unit_id: int, hours: int
-) -> bool:
-    """Whether this device answered this unit's open link within ``hours``."""
-    since = utcnow() - dt.timedelta(hours=hours)
-    found = await session.scalar(
-        select(
-            exists().where(
-                Response.device_hash == device_hash,
-                Response.unit_id == unit_id,
-                Response.submitted_at >= since,
+@cache
+def _recent_counts_statement(clients: int, cap: int) -> Select[Any] | CompoundSelect[Any]:
+    """One capped count per client address: ``SELECT i, count(*) FROM (… LIMIT cap)``.
+
+    Each count walks the (client_hash, submitted_at) index and stops at ``cap`` rows,
+    so an address far over its limit costs no more than one at the limit.
+    """
+    parts: list[Select[Any]] = []
+    for i in range(clients):
+        window = (
+            select(literal(1))
+            .where(
+                _responses.client_hash == bindparam(f"client_{i}"),
+                _responses.submitted_at >= bindparam("since"),
+                _responses.mode == ResponseMode.OPEN_LINK,
             )
+            .limit(cap)
+            .subquery()
         )
+        count = select(func.count()).select_from(window).scalar_subquery()
+        parts.append(select(literal(i), count))
+    return parts[0] if clients == 1 else union_all(*parts)
+
+
+async def recent_counts(
+    conn: AsyncConnection, client_hashes: Sequence[str], seconds: int, cap: int
+) -> dict[str, int]:
+    """Open-link responses per client address within the last ``seconds``, up to ``cap``."""
+    if not client_hashes:
+        return {}
+    since = utcnow() - dt.timedelta(seconds=seconds)
+    params: dict[str, object] = {f"client_{i}": h for i, h in enumerate(client_hashes)}
+    params["since"] = since
+    rows = await conn.execute(_recent_counts_statement(len(client_hashes), cap), params)
+    return {client_hashes[int(row[0])]: int(row[1]) for row in rows}
+
+
+_DEVICES = (
+    select(_responses.device_hash, _responses.unit_id)
+    .where(
+        _responses.device_hash.in_(bindparam("devices", expanding=True)),
+        _responses.submitted_at >= bindparam("since"),
     )
-    return bool(found)
+    .distinct()
+)
+
+
+async def answered_devices(
+    conn: AsyncConnection, device_hashes: Collection[str], hours: int
+) -> set[tuple[str, int]]:
+    """The (device, unit) pairs among ``device_hashes`` answered within ``hours``."""
+    if not device_hashes:
+        return set()
+    since = utcnow() - dt.timedelta(hours=hours)
+    rows = await conn.execute(_DEVICES, {"devices": list(device_hashes), "since": since})
+    return {(str(device), int(unit)) for device, unit in rows}
 
 
 def quality_flags(

@@ -13,14 +13,16 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from instruments import AnswersError, Instrument, check_answers, choice_values, relevant_codes
+from instruments import (
+    AnswersError,
+    AnswerValue,
+    Instrument,
+    check_answers,
+    choice_values,
+    relevant_codes,
+)
 from survey_service.config import Settings
 from survey_service.db.session import DbSession
-from survey_service.features.questionnaire.abuse import (
-    answered_from_device,
-    quality_flags,
-    recent_from_client,
-)
 from survey_service.features.questionnaire.entry import (
     Entry,
     invitation_entry,
@@ -28,19 +30,14 @@ from survey_service.features.questionnaire.entry import (
     receipt_entry,
 )
 from survey_service.features.questionnaire.flow import next_page, page_codes, previous_page
+from survey_service.features.questionnaire.intake import Submission
 from survey_service.features.questionnaire.pages import (
     message_page,
     problem_messages,
     questionnaire_page,
 )
-from survey_service.features.questionnaire.store import (
-    AlreadyAnsweredError,
-    ResponseMeta,
-    already_submitted,
-    load_draft,
-    save_draft,
-    store_response,
-)
+from survey_service.features.questionnaire.store import load_draft, save_draft
+from survey_service.features.questionnaire.writer import submit_checked
 from survey_service.i18n import choose_language
 from survey_service.security import keyed_hash, new_token, sign, unsign
 
@@ -124,45 +121,50 @@ async def _show(
     )
 
 
-async def _open_link_meta(
-    request: Request[Any, Any, State],
-    session: AsyncSession,
-    entry: Entry,
-    form: _Form,
-    answers: list[Any],
-) -> ResponseMeta | Template:
+def _submission(
+    request: Request[Any, Any, State], entry: Entry, form: _Form, answers: list[AnswerValue]
+) -> Submission:
     settings = _settings(request.app.state)
-    client = keyed_hash(
-        settings.secret_key, "client", request.client.host if request.client else ""
-    )
-    recent = await recent_from_client(session, client, settings.open_link_window_seconds)
-    if recent >= settings.open_link_limit:
-        return message_page(form.language, "rate_limited_title", "rate_limited", 429)
-    device, _ = _device(request, settings)
-    device_hash = keyed_hash(settings.secret_key, "device", device)
-    if await answered_from_device(
-        session, device_hash, entry.unit.id, settings.device_window_hours
-    ):
-        return message_page(form.language, "token_used_title", "device_used", 409, entry.unit.name)
     seconds, started = _seconds_taken(settings, form.started)
-    flags = quality_flags(
-        answers, seconds, settings.speeding_seconds_per_answer, recent, settings.burst_threshold
+    if entry.token_hash is not None:  # a token answers once: no rate limit, no burst
+        return Submission(
+            entry=entry,
+            answers=answers,
+            language=form.language,
+            key=form.key,
+            started_at=started,
+            seconds_taken=seconds,
+            seconds_per_answer=1.0,
+        )
+    host = request.client.host if request.client else ""
+    device, _ = _device(request, settings)
+    return Submission(
+        entry=entry,
+        answers=answers,
+        language=form.language,
+        key=form.key,
+        started_at=started,
+        seconds_taken=seconds,
+        seconds_per_answer=settings.speeding_seconds_per_answer,
+        burst_threshold=settings.burst_threshold,
+        client_hash=keyed_hash(settings.secret_key, "client", host),
+        device_hash=keyed_hash(settings.secret_key, "device", device),
     )
-    return ResponseMeta(started, client, device_hash, flags)
+
+
+_REFUSALS = {
+    "rate_limited": ("rate_limited_title", "rate_limited", 429),
+    "device_used": ("token_used_title", "device_used", 409),
+    "already_answered": ("token_used_title", "token_used", 409),
+}
 
 
 async def _finish(
     request: Request[Any, Any, State], session: AsyncSession, entry: Entry, form: _Form
 ) -> Template | Redirect:
     settings = _settings(request.app.state)
-    instrument = entry.survey.instrument
-    thanks_page = Redirect(
-        path=f"/thanks?u={entry.unit.code}&lang={form.language}", status_code=303
-    )
-    if await already_submitted(session, form.key):
-        return thanks_page  # a repeated submit (double tap, reload) changes nothing
     try:
-        answers = check_answers(instrument, form.raw)
+        answers = check_answers(entry.survey.instrument, form.raw)
     except AnswersError as exc:
         return questionnaire_page(
             settings,
@@ -175,18 +177,15 @@ async def _finish(
             started=form.started,
             status_code=422,
         )
-    if entry.token_hash is None:
-        meta = await _open_link_meta(request, session, entry, form, answers)
-        if isinstance(meta, Template):
-            return meta
-    else:
-        seconds, started = _seconds_taken(settings, form.started)
-        meta = ResponseMeta(started, None, None, quality_flags(answers, seconds, 1.0, 0, 1 << 30))
-    try:
-        await store_response(session, entry, answers, form.language, form.key, meta)
-    except AlreadyAnsweredError:
-        return message_page(form.language, "token_used_title", "token_used", 409, entry.unit.name)
-    return thanks_page
+    # A repeated submit (double tap, reload) finds its key stored and changes nothing.
+    outcome = await submit_checked(
+        request.app.state, session, _submission(request, entry, form, answers)
+    )
+    if isinstance(outcome, str):
+        title, body, status = _REFUSALS[outcome]
+        name = entry.unit.name if status == 409 else None
+        return message_page(form.language, title, body, status, name)
+    return Redirect(path=f"/thanks?u={entry.unit.code}&lang={form.language}", status_code=303)
 
 
 def _answerable(instrument: Instrument) -> set[str]:

@@ -18,10 +18,11 @@ from litestar.status_codes import (
 from instruments import AnswersError, check_answers
 from survey_service.config import Settings
 from survey_service.db.session import DbSession
-from survey_service.features.questionnaire.abuse import quality_flags, recent_from_client
 from survey_service.features.questionnaire.entry import open_entry
+from survey_service.features.questionnaire.intake import Submission
 from survey_service.features.questionnaire.pages import problem_messages
-from survey_service.features.questionnaire.store import ResponseMeta, store_response
+from survey_service.features.questionnaire.store import Stored
+from survey_service.features.questionnaire.writer import submit_checked
 from survey_service.features.responses.schemas import (
     ResponseCountOut,
     SubmissionIn,
@@ -72,22 +73,25 @@ class ResponseApi(Controller):
                 ],
             ) from exc
         host = request.client.host if request.client else ""
-        client = keyed_hash(settings.secret_key, "client", host)
-        recent = await recent_from_client(db_session, client, settings.open_link_window_seconds)
-        if recent >= settings.open_link_limit:
+        outcome = await submit_checked(
+            request.app.state,
+            db_session,
+            Submission(
+                entry=entry,
+                answers=answers,
+                language=data.language,
+                key=data.submission_key,
+                burst_threshold=settings.burst_threshold,
+                client_hash=keyed_hash(settings.secret_key, "client", host),
+            ),
+        )
+        if outcome == "rate_limited":
             raise HTTPException(
                 status_code=HTTP_429_TOO_MANY_REQUESTS,
                 detail="too many answers from this address; try again later",
             )
-        flags = quality_flags(answers, None, 0.0, recent, settings.burst_threshold)
-        stored = await store_response(
-            db_session,
-            entry,
-            answers,
-            data.language,
-            data.submission_key,
-            ResponseMeta(client_hash=client, flags=flags),
-        )
+        assert isinstance(outcome, Stored)  # open links have neither token nor device
+        stored = outcome
         return SubmissionOut(
             stored.response_id,
             entry.survey.survey_code,

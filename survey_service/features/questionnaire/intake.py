@@ -1,0 +1,305 @@
+"""Storing finished responses exactly once, a batch of submissions per transaction.
+
+One transaction stores every submission of a batch with a handful of prebuilt Core
+statements, whatever the batch size: the submission keys already stored, the open-link
+counts per client address and device, the responses (``INSERT … ON CONFLICT DO NOTHING
+RETURNING id``), their answers, and for token links the "responded" fieldwork events and
+the deletion of drafts. The caller (``writer``) answers each submitter only after the
+commit.
+
+Response ids are taken before the insert (PostgreSQL: from the table's sequence; SQLite:
+after the highest id, under the write lock of ``BEGIN IMMEDIATE``), so the ids the insert
+returns say which rows went in, without relying on the order of returned rows. A row
+that did not go in conflicted with a unique key: the same submission key stored by
+another process meanwhile (the first response is returned, marked duplicate) or a token
+that has been answered (refused as already answered). Either way nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+import msgspec
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from instruments import AnswerValue
+from survey_service.db.base import Base, utcnow
+from survey_service.db.enums import FieldworkOutcome, ResponseMode
+from survey_service.db.models import Answer, FieldworkEvent, Response, ResponseDraft
+from survey_service.errors import DatabaseError
+from survey_service.features.questionnaire.abuse import (
+    answered_devices,
+    quality_flags,
+    recent_counts,
+)
+from survey_service.features.questionnaire.entry import Entry
+from survey_service.features.questionnaire.store import Stored
+
+__all__ = ["Limits", "Outcome", "Refusal", "Submission", "store_batch"]
+
+Refusal = Literal["already_answered", "device_used", "rate_limited"]
+Outcome = Stored | Refusal
+
+NEVER = 1 << 30
+
+
+class Limits(msgspec.Struct, frozen=True, kw_only=True):
+    """The open-link limits, from the settings."""
+
+    open_link_limit: int
+    open_link_window_seconds: int
+    device_window_hours: int
+
+
+class Submission(msgspec.Struct, frozen=True, kw_only=True):
+    """A checked submission waiting to be stored.
+
+    ``client_hash`` is set for open links (rate limit, burst flag), ``device_hash`` for
+    open-link forms (one answer per device and unit). Quality flags are computed when the
+    number of recent answers from the same address is known.
+    """
+
+    entry: Entry
+    answers: list[AnswerValue]
+    language: str
+    key: str | None = None
+    started_at: dt.datetime | None = None
+    seconds_taken: float | None = None
+    seconds_per_answer: float = 0.0
+    burst_threshold: int = NEVER
+    client_hash: str | None = None
+    device_hash: str | None = None
+
+
+def _table(model: type[Base]) -> Table:
+    return model.metadata.tables[model.__tablename__]
+
+
+_responses = _table(Response)
+_answers = _table(Answer)
+_drafts = _table(ResponseDraft)
+
+_BY_KEY = select(_responses.c.submission_key, _responses.c.id).where(
+    _responses.c.submission_key.in_(bindparam("keys", expanding=True))
+)
+_INSERT_RESPONSES = {
+    "postgresql": postgresql.insert(_responses).on_conflict_do_nothing().returning(_responses.c.id),
+    "sqlite": sqlite.insert(_responses).on_conflict_do_nothing().returning(_responses.c.id),
+}
+_INSERT_ANSWERS = insert(_answers)
+_INSERT_EVENTS = insert(_table(FieldworkEvent))
+_DELETE_DRAFTS = delete(_drafts).where(
+    _drafts.c.token_hash.in_(bindparam("tokens", expanding=True))
+)
+_NEXT_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, :n)"
+)
+_LAST_ID = select(func.coalesce(func.max(_responses.c.id), 0))
+
+
+async def _new_ids(conn: AsyncConnection, n: int) -> list[int]:
+    if conn.dialect.name == "postgresql":
+        return list((await conn.execute(_NEXT_IDS, {"n": n})).scalars())
+    last = int((await conn.execute(_LAST_ID)).scalar_one())
+    return list(range(last + 1, last + 1 + n))
+
+
+async def _stored_keys(conn: AsyncConnection, keys: list[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    rows = await conn.execute(_BY_KEY, {"keys": keys})
+    return {str(key): int(rid) for key, rid in rows}
+
+
+def _row(sub: Submission, flags: list[str], now: dt.datetime) -> dict[str, object]:
+    entry = sub.entry
+    return {
+        "id": 0,  # taken from the sequence once the batch is decided
+        "survey_id": entry.survey.survey_id,
+        "instrument_version_id": entry.survey.version_id,
+        "content_hash": entry.survey.content_hash,
+        "unit_id": entry.unit.id,
+        "reception_point_id": entry.unit.id if entry.unit.kind == "reception_point" else None,
+        "sample_member_id": entry.sample_member_id,
+        "receipt_token_id": entry.receipt_token_id,
+        "mode": entry.mode,
+        "probability_sample": entry.mode == ResponseMode.INVITATION,
+        "language": sub.language,
+        "finished": True,
+        "started_at": sub.started_at,
+        "submitted_at": now,
+        "submission_key": sub.key,
+        "client_hash": sub.client_hash,
+        "device_hash": sub.device_hash,
+        "flags": flags,
+    }
+
+
+class _Batch:
+    """A batch being stored: each submission's outcome, and the responses to insert."""
+
+    def __init__(self, subs: Sequence[Submission]) -> None:
+        self.subs = subs
+        self.outcomes: list[Outcome | None] = [None] * len(subs)
+        self.rows: dict[int, dict[str, object]] = {}  # index of the submission -> its row
+        self.same_key_as: dict[int, int] = {}  # index -> the earlier one with its key
+
+
+class _Counts:
+    """What the database knows of the batch's keys, addresses and devices."""
+
+    def __init__(
+        self, stored: dict[str, int], recent: Counter[str], used: set[tuple[str, int]]
+    ) -> None:
+        self.stored = stored
+        self.recent = recent
+        self.used = used
+        self.first_with_key: dict[str, int] = {}
+
+    def decide(self, sub: Submission, limits: Limits) -> Refusal | Stored | int | None:
+        """Refuse, return the stored duplicate or the earlier index with the same key,
+        or (None) accept and count the submission."""
+        if sub.key is not None:
+            if sub.key in self.stored:
+                return Stored(self.stored[sub.key], 0, duplicate=True)
+            if sub.key in self.first_with_key:
+                return self.first_with_key[sub.key]
+        if sub.client_hash is not None and self.recent[sub.client_hash] >= limits.open_link_limit:
+            return "rate_limited"
+        device = (sub.device_hash, sub.entry.unit.id) if sub.device_hash is not None else None
+        if device is not None and device in self.used:
+            return "device_used"
+        if device is not None:
+            self.used.add(device)
+        return None
+
+
+async def _counts(conn: AsyncConnection, subs: Sequence[Submission], limits: Limits) -> _Counts:
+    stored = await _stored_keys(conn, sorted({s.key for s in subs if s.key is not None}))
+    clients = sorted({s.client_hash for s in subs if s.client_hash is not None})
+    recent = await recent_counts(
+        conn, clients, limits.open_link_window_seconds, limits.open_link_limit
+    )
+    devices = {s.device_hash for s in subs if s.device_hash is not None}
+    used = await answered_devices(conn, devices, limits.device_window_hours)
+    return _Counts(stored, Counter(recent), used)
+
+
+async def _plan(conn: AsyncConnection, subs: Sequence[Submission], limits: Limits) -> _Batch:
+    """Decide each submission in order, as if they came one after the other."""
+    batch = _Batch(subs)
+    counts = await _counts(conn, subs, limits)
+    now = utcnow()
+    for i, sub in enumerate(subs):
+        decided = counts.decide(sub, limits)
+        if isinstance(decided, int):
+            batch.same_key_as[i] = decided
+            continue
+        if decided is not None:
+            batch.outcomes[i] = decided
+            continue
+        recent = 0
+        if sub.client_hash is not None:
+            recent = counts.recent[sub.client_hash]
+            counts.recent[sub.client_hash] += 1
+        if sub.key is not None:
+            counts.first_with_key[sub.key] = i
+        flags = quality_flags(
+            sub.answers, sub.seconds_taken, sub.seconds_per_answer, recent, sub.burst_threshold
+        )
+        batch.rows[i] = _row(sub, flags, now)
+    ids = await _new_ids(conn, len(batch.rows)) if batch.rows else []
+    for row, response_id in zip(batch.rows.values(), ids, strict=True):
+        row["id"] = response_id
+    return batch
+
+
+def _answer_rows(response_id: int, answers: list[AnswerValue]) -> list[dict[str, object]]:
+    return [
+        {
+            "response_id": response_id,
+            "item_code": a.item_code,
+            "value": a.value,
+            "text": a.text,
+            "satisfied": a.satisfied,
+        }
+        for a in answers
+    ]
+
+
+async def _insert(conn: AsyncConnection, batch: _Batch) -> None:
+    statement = _INSERT_RESPONSES[conn.dialect.name]
+    inserted = set((await conn.execute(statement, list(batch.rows.values()))).scalars())
+    answers: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    drafts: list[str] = []
+    for i, row in batch.rows.items():
+        response_id = int(row["id"])  # type: ignore[call-overload]
+        if response_id not in inserted:
+            continue
+        entry = batch.subs[i].entry
+        batch.outcomes[i] = Stored(response_id, len(batch.subs[i].answers))
+        answers.extend(_answer_rows(response_id, batch.subs[i].answers))
+        if entry.sample_member_id is not None:
+            events.append(
+                {
+                    "sample_member_id": entry.sample_member_id,
+                    "outcome": FieldworkOutcome.RESPONDED,
+                    "recorded_at": row["submitted_at"],
+                    "source": "web",
+                    "note": None,
+                }
+            )
+        if entry.token_hash is not None:
+            drafts.append(entry.token_hash)
+    if answers:
+        await conn.execute(_INSERT_ANSWERS, answers)
+    if events:
+        await conn.execute(_INSERT_EVENTS, events)
+    if drafts:
+        await conn.execute(_DELETE_DRAFTS, {"tokens": drafts})
+    if len(inserted) < len(batch.rows):
+        await _explain_conflicts(conn, batch, inserted)
+
+
+async def _explain_conflicts(conn: AsyncConnection, batch: _Batch, inserted: set[int]) -> None:
+    """Rows that hit a unique key: a key stored meanwhile, or a token already answered."""
+    lost = {i: row for i, row in batch.rows.items() if row["id"] not in inserted}
+    keys = [batch.subs[i].key for i in lost]
+    stored = await _stored_keys(conn, sorted({k for k in keys if k is not None}))
+    for i in lost:
+        sub = batch.subs[i]
+        if sub.key is not None and sub.key in stored:
+            batch.outcomes[i] = Stored(stored[sub.key], 0, duplicate=True)
+        elif sub.entry.token_hash is not None:
+            batch.outcomes[i] = "already_answered"
+        else:
+            raise DatabaseError("a response hit a unique key it does not have")
+
+
+async def store_batch(
+    conn: AsyncConnection, subs: Sequence[Submission], limits: Limits
+) -> list[Outcome]:
+    """Store ``subs`` in the connection's open transaction; the caller commits.
+
+    The submissions are decided in order, as if they had come one after the other.
+    Outcomes are in the order of ``subs``: :class:`Stored` (``duplicate`` when the key
+    was stored before, by this batch or earlier) or the reason of a refusal.
+    """
+    batch = await _plan(conn, subs, limits)
+    if batch.rows:
+        await _insert(conn, batch)
+    outcomes: list[Outcome] = []
+    for i, outcome in enumerate(batch.outcomes):
+        if i in batch.same_key_as:
+            first = batch.outcomes[batch.same_key_as[i]]
+            assert first is not None  # an earlier submission, decided above
+            outcome = Stored(first.response_id, 0, True) if isinstance(first, Stored) else first
+        assert outcome is not None  # every submission is decided
+        outcomes.append(outcome)
+    return outcomes
