@@ -259,7 +259,7 @@ class Scatter(msgspec.Struct, frozen=True, kw_only=True):
 
 def scatter(rows: Sequence[tuple[str, float, float, bool]], lang: str) -> Scatter:
     """Lay out ``(label, performance, importance, priority)`` points."""
-    left, top, right, bottom, height = 44.0, 12.0, WIDTH - 12.0, 232.0, 262
+    left, top, right, bottom, height = 44.0, 12.0, WIDTH - 24.0, 232.0, 262
     xs, ys = [r[1] for r in rows], [r[2] for r in rows]
     axis = axis_for(xs, lang, left=left, right=right)
     y_lo, y_hi = min([*ys, 0.0]), max([*ys, 0.1])
@@ -273,8 +273,8 @@ def scatter(rows: Sequence[tuple[str, float, float, bool]], lang: str) -> Scatte
                 x=axis.x(p),
                 y=y_of(i),
                 label_y=y_of(i) + 4,
-                label=_short(label),
-                anchor=_anchor(axis.x(p), _short(label), left, right),
+                label=_fit(label, axis.x(p), left, right)[0],
+                anchor=_fit(label, axis.x(p), left, right)[1],
                 priority=priority,
             )
             for label, p, i, priority in rows
@@ -292,14 +292,19 @@ SCATTER_LABEL = 30  # characters of a point's label (the table beside has the fu
 CHAR_WIDTH = 7.4  # generous width of a character at the chart font size (bold included)
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= SCATTER_LABEL else label[: SCATTER_LABEL - 1].rstrip() + "…"
-
-
-def _anchor(x: float, label: str, left: float, right: float) -> str:
-    """Write the label to the right of its point if it fits, else to the left."""
-    width = len(label) * CHAR_WIDTH + 8
-    return "start" if x + width <= right or x - width < left else "end"
+def _fit(label: str, x: float, left: float, right: float) -> tuple[str, str]:
+    """The label cut to fit beside its point, and the side: right of it if there is room
+    enough, else the roomier side."""
+    room_right, room_left = right - x - 8, x - left - 8
+    anchor = (
+        "start"
+        if room_right >= min(len(label), SCATTER_LABEL) * CHAR_WIDTH
+        else ("start" if room_right >= room_left else "end")
+    )
+    chars = min(SCATTER_LABEL, int((room_right if anchor == "start" else room_left) / CHAR_WIDTH))
+    if len(label) <= chars:
+        return label, anchor
+    return label[: max(chars - 1, 1)].rstrip() + "…", anchor
 
 
 def _spread(points: list[ScatterPoint], gap: float = 15.0) -> list[ScatterPoint]:
