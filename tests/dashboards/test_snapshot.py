@@ -74,6 +74,7 @@ def test_published_scorecard_is_the_live_one(fx_published_url: str) -> None:
     assert improvement.basis in ("unit", "city")
     assert {r.term for r in improvement.rows} == {e.variable for e in live.elements}
     assert len(published.comments) <= published.comment_count
+    assert published.members["staff"] == ["staff_attitude", "staff_competence"]
 
 
 def test_comments_are_published_redacted(fx_published_url: str) -> None:

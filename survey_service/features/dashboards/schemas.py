@@ -104,6 +104,8 @@ class UnitResults(msgspec.Struct, frozen=True, kw_only=True):
     distributions: list[Distribution]
     comments: list[CommentOut]
     comment_count: int
+    members: dict[str, list[str]] = {}
+    """The criteria of each element, from the instrument's index tree."""
 
 
 class PublishedSummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -181,6 +181,7 @@ def unit_results(
         distributions=[] if mask is None else distributions(respondents, data.survey, mask, labels),
         comments=comments,
         comment_count=count,
+        members={node.code: list(node.children) for node in data.survey.tree.nodes},
     )
 
 

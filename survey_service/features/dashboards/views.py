@@ -68,15 +68,8 @@ def elements_chart(results: UnitResults, lang: str) -> IntervalChart:
 
 
 def _members(results: UnitResults) -> dict[str, list[str]]:
-    # Criteria of each element, from the distributions' order (the instrument's order)
-    # and the item codes' element prefixes as the instruments write them.
-    elements = [e.variable for e in results.scorecard.elements]
-    out: dict[str, list[str]] = {e: [] for e in elements}
-    for item in results.scorecard.items:
-        owner = next((e for e in elements if item.variable.startswith(e + "_")), None)
-        if owner is not None:
-            out[owner].append(item.variable)
-    return out
+    """The criteria of each element, as the published index tree says."""
+    return {e.variable: results.members.get(e.variable, []) for e in results.scorecard.elements}
 
 
 class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):
