@@ -2,7 +2,9 @@
 
 Each run starts from a fresh database holding the demo city's units, writes a CSV of
 N completed dossiers spread over those units, and times ``survey-service frame import``
-as a child process (wall time and the child's peak resident memory).
+as a child process: wall time, the child's CPU time and peak resident memory, and on
+PostgreSQL the CPU time of the server process serving the import (read from /proc while
+it runs), so that figures from a busy machine can be told apart from the work done.
 
     python bench/frame_bench.py --rows 1000000 --runs 3
 """
@@ -17,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -84,14 +87,43 @@ def fresh_database(backend: str, workdir: Path) -> str:
     else:
         name = f"frame_bench_{os.getpid()}_{time.monotonic_ns()}"
         with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+            conn.execute(f'CREATE DATABASE "{name}"')
         url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
     build_demo(url, n_dossiers=1000, seed=1, progress=False)
     return url
 
 
-def timed_import(url: str, path: Path) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) and the last output line of one import."""
+class ServerCpu(threading.Thread):
+    """Follow the CPU time of the PostgreSQL backends serving database ``name``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(daemon=True)
+        self.name_ = name
+        self.seconds: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            while not self.done.wait(0.1):
+                pids = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.name_,)
+                ).fetchall()
+                for (pid,) in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seconds[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+    def total(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.seconds.values())
+
+
+def timed_import(url: str, path: Path) -> tuple[float, float, float, float, str]:
+    """Wall seconds, child CPU seconds, server CPU seconds, peak RSS (MiB), last line."""
     env = {**os.environ, "SURVEY_DATABASE_URL": url, "SURVEY_SECRET_KEY": "b" * 40}
     command = [
         str(Path(sys.executable).with_name("survey-service")),
@@ -100,14 +132,23 @@ def timed_import(url: str, path: Path) -> tuple[float, float, str]:
         "--quiet",
         str(path),
     ]
+    server = ServerCpu(url.rsplit("/", 1)[1]) if url.startswith("postgresql") else None
+    if server is not None:
+        server.start()
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
+    server_cpu = server.total() if server is not None else 0.0
     output = child.stdout.read().decode() if child.stdout else ""
     if status != 0:
         raise SystemExit(f"import failed: {output}")
-    return seconds, usage.ru_maxrss / 1024, output.strip().splitlines()[0]
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, server_cpu, usage.ru_maxrss / 1024, output.strip().splitlines()[0]
+
+
+def _load() -> str:
+    return ", ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def main() -> None:
@@ -127,22 +168,31 @@ def main() -> None:
         write_frame(frame, units, args.rows)
         size = frame.stat().st_size / 2**20
         print(f"{args.rows:,} rows, {size:.0f} MiB CSV, {len(units)} units")
+        print(f"load average at the start (1, 5, 15 min): {_load()}")
         for backend in args.backends.split(","):
-            times, memory = [], []
+            times, cpus, servers, memory = [], [], [], []
             for _ in range(args.runs):
                 url = fresh_database(backend, workdir)
-                seconds, rss, line = timed_import(url, frame)
+                seconds, cpu, server, rss, line = timed_import(url, frame)
                 times.append(seconds)
+                cpus.append(cpu)
+                servers.append(server)
                 memory.append(rss)
                 print(
                     f"  {backend}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, "
-                    f"peak {rss:.0f} MiB ({line})"
+                    f"import CPU {cpu:.1f} s, server CPU {server:.1f} s, peak {rss:.0f} MiB "
+                    f"({line}); load {_load()}",
+                    flush=True,
                 )
             median = statistics.median(times)
             print(
-                f"{backend}: median {median:.1f} s = {args.rows / median:,.0f} rows/s, "
-                f"peak memory max {max(memory):.0f} MiB over {args.runs} runs"
+                f"{backend}: median {median:.1f} s = {args.rows / median:,.0f} rows/s "
+                f"(runs {', '.join(f'{t:.1f}' for t in times)} s); median import CPU "
+                f"{statistics.median(cpus):.1f} s, server CPU {statistics.median(servers):.1f} s; "
+                f"peak memory max {max(memory):.0f} MiB over {args.runs} runs",
+                flush=True,
             )
+        print(f"load average at the end (1, 5, 15 min): {_load()}")
 
 
 if __name__ == "__main__":
