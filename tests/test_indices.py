@@ -235,3 +235,16 @@ def test_a_stratum_with_one_respondent_is_an_error_only_under_fail(fx_demo_url: 
     with pytest.raises(IndicesError, match="has only one PSU"):
         estimate_survey(data, EstimationOptions(lonely_psu="fail"))
     _assert_agree(estimate_survey(data).estimates, want)
+
+
+def test_index_scans_are_off_only_for_the_sums_query(fx_demo_url: str) -> None:
+    with _rolled_back(fx_demo_url) as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL planner settings")
+        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        load_survey_data(conn, Q3)
+        after = [
+            conn.exec_driver_sql(f"SHOW {name}").scalar_one()
+            for name in ("enable_indexscan", "enable_bitmapscan", "jit")
+        ]
+    assert after == ["on", "off", "off"]  # as before the query, jit off for the transaction
