@@ -194,9 +194,9 @@ def _check_bounds(
         have = np.bincount(ids, d, target.size)
         bad = np.flatnonzero((target < bounds[0] * have) | (target > bounds[1] * have))
         names = None if labels is None else labels[k]
+        # Empty cells were refused before, so every cell here has input weight.
         for code, name in zip(bad.tolist(), cell_names(bad, names), strict=True):
-            ratio = target[code] / have[code] if have[code] > 0 else np.inf
-            off.append(f"margin {k}={name} (needs g = {ratio:.3g})")
+            off.append(f"margin {k}={name} (needs g = {target[code] / have[code]:.3g})")
     if off:
         raise CalibrationError(
             f"no weights with g-weights in [{bounds[0]:g}, {bounds[1]:g}] reach these totals",

@@ -175,3 +175,16 @@ def test_margins_reproduced(seed: int, n: int, method: DistanceFunction) -> None
         g = result.weights / d
         assert bounds[0] < g.min()
         assert g.max() < bounds[1]
+
+
+def test_cells_named_by_code_without_labels() -> None:
+    with pytest.raises(CalibrationError) as infeasible:
+        calibrate_margins(
+            np.ones(4), [HAND_ROWS, HAND_COLS], HAND_TOTALS, method="truncated", bounds=(0.5, 2.0)
+        )
+    assert infeasible.value.cells == ("margin 0=1 (needs g = 2.5)", "margin 1=1 (needs g = 2.5)")
+    with pytest.raises(CalibrationError) as slow:
+        calibrate_margins(
+            np.ones(4), [HAND_ROWS, HAND_COLS], HAND_TOTALS, method="raking", max_iter=1
+        )
+    assert set(slow.value.cells) <= {"margin 0=0", "margin 0=1", "margin 1=0", "margin 1=1"}
