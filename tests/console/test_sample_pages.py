@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.models import (
@@ -370,3 +370,53 @@ def test_fieldwork_outcomes_upload_is_all_or_nothing(
     status, page = upload(good)
     assert (status, figure(page, "outcomes-duplicates")) == (200, "3")
     assert count(fx_city.url, FieldworkEvent) == 3
+
+
+def test_reserve_release_per_stratum(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    _add_design(fx_statistician, DESIGN_FILE.read_text(encoding="utf-8"))
+    _draw(fx_statistician)
+    rows = members(fx_city.url)
+    reserve: dict[str, int] = {}
+    for _, _, key, _pi, _w, is_reserve, *_rest in rows:
+        reserve[key] = reserve.get(key, 0) + int(is_reserve)
+    page = fx_statistician.get(f"{BASE}/fieldwork")
+    _header, *shown = table(page.text, "reserve")
+    assert {r[0]: (r[2], r[3], r[4]) for r in shown} == {
+        _label(k): (str(n), "0", str(n)) for k, n in reserve.items()
+    }
+    key = "unit=X-SOCSON|channel=online"
+    released = query(
+        fx_city.url,
+        select(func.count()).where(
+            SampleMember.is_reserve.is_(True), SampleMember.token_hash.is_not(None)
+        ),
+    )
+    assert released == [(0,)]
+    token = csrf_token(fx_statistician)
+    bad = fx_statistician.post(
+        f"{BASE}/reserve", data={f"release:{key}": "x", "_csrf_token": token}
+    )
+    assert bad.status_code == 422
+    too_many = fx_statistician.post(
+        f"{BASE}/reserve", data={f"release:{key}": str(reserve[key] + 1), "_csrf_token": token}
+    )
+    assert too_many.status_code == 422
+    assert "not enough reserve" in too_many.text
+    done = fx_statistician.post(
+        f"{BASE}/reserve", data={f"release:{key}": "2", "_csrf_token": token}
+    )
+    assert done.status_code == 200, done.text
+    assert figure(done.text, "released-done") == "Đã mở 2 người trong mẫu dự phòng."
+    _header, *after = table(done.text, "reserve")
+    row = next(r for r in after if r[0] == _label(key))
+    assert row[3:5] == ["2", str(reserve[key] - 2)]
+    released = query(
+        fx_city.url,
+        select(func.count()).where(
+            SampleMember.is_reserve.is_(True), SampleMember.token_hash.is_not(None)
+        ),
+    )
+    assert released == [(2,)]

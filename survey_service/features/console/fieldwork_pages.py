@@ -40,7 +40,13 @@ from survey_service.features.samples.controllers import MAX_OUTCOME_BYTES
 from survey_service.features.samples.fieldwork import import_outcomes, read_outcome_csv
 from survey_service.features.samples.invitations import export_invitations
 from survey_service.features.samples.rates import survey_rates
-from survey_service.features.samples.schemas import ExportOut, FieldworkImportOut, RatesOut
+from survey_service.features.samples.reserve import release_reserve, reserve_status
+from survey_service.features.samples.schemas import (
+    ExportOut,
+    FieldworkImportOut,
+    RatesOut,
+    ReserveOut,
+)
 
 __all__ = ["FieldworkPages"]
 
@@ -52,13 +58,23 @@ def _survey(engine: Engine, survey_code: str) -> SurveyView:
         return survey_view(conn, survey_code)
 
 
-def _rates(engine: Engine, survey_code: str, by: Grouping) -> tuple[SurveyView, RatesOut | str]:
-    """The survey and its rates, or why there are none yet (no drawn design)."""
+class _Fieldwork(msgspec.Struct, frozen=True):
+    """The survey, its rates and reserve, or why there are none yet (no drawn design)."""
+
+    survey: SurveyView
+    rates: RatesOut | None = None
+    reserve: ReserveOut | None = None
+    missing: str | None = None
+
+
+def _fieldwork(engine: Engine, survey_code: str, by: Grouping) -> _Fieldwork:
     survey = _survey(engine, survey_code)
     try:
-        return survey, survey_rates(engine, survey_code, by=by)
+        rates = survey_rates(engine, survey_code, by=by)
+        reserve = reserve_status(engine, survey_code, rates.design)
     except NotFoundError as exc:
-        return survey, str(exc)
+        return _Fieldwork(survey, missing=str(exc))
+    return _Fieldwork(survey, rates, reserve)
 
 
 class _Export(msgspec.Struct, frozen=True):
@@ -84,17 +100,30 @@ def _export(
 
 
 async def _stratum_names(
-    request: Request[Any, Any, State], rates: RatesOut, language: str
+    request: Request[Any, Any, State], keys: list[str], language: str
 ) -> dict[str, str]:
     """Stratum key → its label ("Xã Sóc Sơn · trực tiếp")."""
     units = [
         part.removeprefix("unit=")
-        for g in rates.groups
-        for part in g.group.split("|")
+        for key in keys
+        for part in key.split("|")
         if part.startswith("unit=")
     ]
     names = await unit_names(request, units, language)
-    return {g.group: stratum_label(g.group, names, language) for g in rates.groups}
+    return {key: stratum_label(key, names, language) for key in keys}
+
+
+def _release_counts(form: FormValues, keys: list[str]) -> dict[str, int] | None:
+    """Stratum key → members to release, from the "release:<key>" fields (None if one is bad)."""
+    counts = {}
+    for key in keys:
+        typed = form.text(f"release:{key}")
+        if not typed or typed == "0":
+            continue
+        if not (typed.isascii() and typed.isdigit()):
+            return None
+        counts[key] = int(typed)
+    return counts
 
 
 def _days(text: str) -> int | None:
@@ -121,23 +150,28 @@ class FieldworkPages(Controller):
         status_code: int = 200,
         **context: Any,
     ) -> Template:
-        survey, rates = await in_worker(request, lambda e: _rates(e, survey_code, by))
-        names: dict[str, str] = {}
-        chart = None
-        if isinstance(rates, RatesOut):
+        found = await in_worker(request, lambda e: _fieldwork(e, survey_code, by))
+        rates, names, chart = found.rates, {}, None
+        strata: dict[str, str] = {}
+        if found.reserve is not None:
+            keys = [s.key for s in found.reserve.strata]
+            strata = await _stratum_names(request, keys, staff.language)
+        if rates is not None:
             if by == "unit":
                 names = await unit_names(request, [g.group for g in rates.groups], staff.language)
             else:
-                names = await _stratum_names(request, rates, staff.language)
+                names = strata
             rows = [(names.get(g.group, g.group), g.RR1) for g in rates.groups]
             chart = bar_chart(console_text("rr_chart", staff.language), rows, scale=1.0)
         return render(
             staff,
             "fieldwork.html",
             {
-                "survey": survey,
-                "rates": rates if isinstance(rates, RatesOut) else None,
-                "missing": rates if isinstance(rates, str) else None,
+                "survey": found.survey,
+                "rates": rates,
+                "reserve": found.reserve,
+                "strata": strata,
+                "missing": found.missing,
                 "names": names,
                 "by": by,
                 "chart": chart,
@@ -198,6 +232,31 @@ class FieldworkPages(Controller):
             outcomes=done,
             status_code=200 if done.committed else 422,
         )
+
+    @post("/reserve", status_code=200)
+    async def release(
+        self, request: Request[Any, Any, State], staff: CurrentStaff, survey_code: FromPath[str]
+    ) -> Template:
+        """Release the next reserve members of the strata named; the next export invites them."""
+        form = FormValues(await request.form())
+        await in_worker(request, lambda e: _survey(e, survey_code))  # 404 when unknown
+
+        def work(engine: Engine) -> tuple[dict[str, int], ReserveOut]:
+            status = reserve_status(engine, survey_code)
+            counts = _release_counts(form, [s.key for s in status.strata])
+            if counts is None:
+                raise ServiceError(console_text("bad_release", staff.language))
+            return counts, release_reserve(engine, survey_code, counts, status.design)
+
+        try:
+            counts, done = await in_worker(request, work)
+        except (ServiceError, SamplingError) as exc:
+            return await self._page(
+                request, staff, survey_code, "stratum", error=str(exc), status_code=422
+            )
+        detail = {"design": done.design, "version": done.version, "counts": counts}
+        await record_survey_action(request, staff, "sample.reserve_release", survey_code, detail)
+        return await self._page(request, staff, survey_code, "stratum", released=done.released)
 
     @post("/invitations", status_code=200)
     async def export(

@@ -177,6 +177,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "rr_chart": ("Tỷ lệ trả lời RR1 theo nhóm", "Response rate RR1 per group"),
     "formulas": ("Công thức (AAPOR)", "Formulas (AAPOR)"),
     "show_by": ("Xem theo", "Show by"),
+    "reserve_title": ("Mẫu dự phòng theo tầng", "Reserve sample by stratum"),
+    "reserve_hint": (
+        "Mở thêm người trong mẫu dự phòng của tầng có tỷ lệ trả lời thấp, theo đúng thứ tự đã "
+        "rút. Lần xuất danh sách mời sau sẽ mời họ.",
+        "Release reserve members of strata that answer too little, in the order they were "
+        "drawn. The next invitation export invites them.",
+    ),
+    "released": ("Đã mở", "Released"),
+    "remaining": ("Còn lại", "Left"),
+    "release_n": ("Mở thêm", "Release"),
+    "release_button": ("Mở mẫu dự phòng", "Release the reserve"),
+    "bad_release": (
+        "Số người mở thêm phải là số nguyên không âm.",
+        "The numbers to release must be whole numbers, 0 or more.",
+    ),
+    "released_done": ("Đã mở {n} người trong mẫu dự phòng.", "{n} reserve members released."),
     "invitations": ("Xuất danh sách mời", "Invitation export"),
     "invitations_hint": (
         "Mỗi lần xuất sẽ cấp đường liên kết mới cho những người chưa trả lời; đường liên kết "
