@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Any
 
+import anyio
 import msgspec
 from litestar import Controller, get
 from litestar.exceptions import NotFoundException
@@ -39,7 +40,12 @@ from survey_service.features.dashboards.published import (
     read_unit_series,
 )
 from survey_service.features.dashboards.schemas import UnitResults
-from survey_service.features.dashboards.snapshot import load_sources, unit_results
+from survey_service.features.dashboards.snapshot import (
+    SurveyReads,
+    compute_sources,
+    read_sources,
+    unit_results,
+)
 from survey_service.features.dashboards.text import strings
 from survey_service.features.indices.errors import IndicesError
 from survey_service.features.indices.leagues import make_league
@@ -120,8 +126,10 @@ def _published(conn: Connection, staff: Staff, code: str, survey: str | None) ->
     )
 
 
-def _preview(conn: Connection, staff: Staff, code: str, survey: str | None) -> ScorecardData:
-    """Live estimates of one survey for one unit (statisticians; nothing is stored)."""
+def _preview_reads(
+    conn: Connection, staff: Staff, code: str, survey: str | None
+) -> tuple[UnitRow, list[tuple[str, str]], SurveyReads]:
+    """What a live preview reads: the unit (in scope), the surveys, the chosen survey's data."""
     unit = _visible_unit(conn, staff, code)
     surveys = [
         (r.code, r.title)
@@ -129,16 +137,21 @@ def _preview(conn: Connection, staff: Staff, code: str, survey: str | None) -> S
             select(Survey.code, Survey.title).order_by(Survey.period_start.desc())
         ).all()
     ]
-    chosen_code = survey or (surveys[0][0] if surveys else None)
-    if chosen_code is None or chosen_code not in {c for c, _ in surveys}:
+    chosen = survey or (surveys[0][0] if surveys else None)
+    if chosen is None or chosen not in {c for c, _ in surveys}:
         raise NotFoundException("no such survey")
-    sources = load_sources(conn, chosen_code)
+    return unit, surveys, read_sources(conn, chosen)
+
+
+def _preview(unit: UnitRow, surveys: list[tuple[str, str]], reads: SurveyReads) -> ScorecardData:
+    """Live estimates of one survey for one unit (statisticians; nothing is stored)."""
+    sources = compute_sources(reads)
     try:
         league = make_league(sources.estimates, kind=unit.kind, variable=None)
     except IndicesError:
         league = None
-    in_survey = code in sources.estimates.data.units.codes
-    results = unit_results(sources, code, league) if in_survey else None
+    in_survey = unit.code in sources.estimates.data.units.codes
+    results = unit_results(sources, unit.code, league) if in_survey else None
     return ScorecardData(
         unit=unit,
         snapshots=[],
@@ -275,14 +288,19 @@ class Dashboards(Controller):
         preview: FromQuery[bool] = False,
     ) -> Template:
         """A unit's scorecard for one period (default: the newest published)."""
-        live = preview and staff.role in PREVIEW_ROLES
+        if preview and staff.role in PREVIEW_ROLES:
 
-        def load(sync: Session) -> ScorecardData:
-            if live:
-                return _preview(sync.connection(), staff, unit_code, survey)
-            return _published(sync.connection(), staff, unit_code, survey)
+            def read(sync: Session) -> tuple[UnitRow, list[tuple[str, str]], SurveyReads]:
+                return _preview_reads(sync.connection(), staff, unit_code, survey)
 
-        data = await db_session.run_sync(load)
+            unit, surveys, reads = await db_session.run_sync(read)
+            data = await anyio.to_thread.run_sync(lambda: _preview(unit, surveys, reads))
+        else:
+
+            def load(sync: Session) -> ScorecardData:
+                return _published(sync.connection(), staff, unit_code, survey)
+
+            data = await db_session.run_sync(load)
         return Template(
             template_name="staff/dashboards/scorecard.html",
             context=_scorecard_context(data, staff),

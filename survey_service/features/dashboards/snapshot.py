@@ -54,6 +54,7 @@ from survey_service.features.indices.schemas import LeagueOut
 from survey_service.features.indices.scorecards import make_scorecard
 from survey_service.features.indices.service import (
     DEFAULT_OPTIONS,
+    SurveyData,
     SurveyEstimates,
     estimate_survey,
     labels_of,
@@ -67,9 +68,13 @@ __all__ = [
     "LEAGUE",
     "UNIT",
     "Publication",
+    "SurveyReads",
     "SurveySources",
+    "compute_sources",
     "league_key",
+    "load_sources",
     "publish_results",
+    "read_sources",
     "unit_results",
 ]
 
@@ -107,21 +112,44 @@ def league_key(kind: str, variable: str) -> str:
     return f"{kind}/{variable}"
 
 
+class SurveyReads(msgspec.Struct, frozen=True, kw_only=True, eq=False):
+    """What a snapshot needs from the database (read first; the work comes after)."""
+
+    data: SurveyData
+    respondents: Respondents
+    comments: list[TextAnswer]
+
+
+def read_sources(conn: Connection, survey_code: str) -> SurveyReads:
+    """Read the survey's PSU sums, respondents' answer codes and comments (I/O only)."""
+    data = load_survey_data(conn, survey_code)
+    texts = tuple(q.code for q in data.survey.instrument.questions if q.kind == "text")
+    return SurveyReads(
+        data=data,
+        respondents=load_respondents(conn, data, answer_columns(data.survey)),
+        comments=load_text_answers(conn, data, texts) if texts else [],
+    )
+
+
+def compute_sources(
+    reads: SurveyReads, options: EstimationOptions = DEFAULT_OPTIONS
+) -> SurveySources:
+    """Estimate the survey and fit the city's driver model (CPU only: run it in a thread)."""
+    respondents = reads.respondents
+    return SurveySources(
+        estimates=estimate_survey(reads.data, options),
+        respondents=respondents,
+        masks=subtree_masks(reads.data.units, respondents.unit),
+        city_drivers=fit_drivers(respondents, reads.data.survey, options),
+        comments=reads.comments,
+    )
+
+
 def load_sources(
     conn: Connection, survey_code: str, options: EstimationOptions = DEFAULT_OPTIONS
 ) -> SurveySources:
-    """Estimate the survey and read what the pages need besides (answers, comments)."""
-    data = load_survey_data(conn, survey_code)
-    estimates = estimate_survey(data, options)
-    respondents = load_respondents(conn, data, answer_columns(data.survey))
-    texts = tuple(q.code for q in data.survey.instrument.questions if q.kind == "text")
-    return SurveySources(
-        estimates=estimates,
-        respondents=respondents,
-        masks=subtree_masks(data.units, respondents.unit),
-        city_drivers=fit_drivers(respondents, data.survey, options),
-        comments=load_text_answers(conn, data, texts) if texts else [],
-    )
+    """Read and estimate the survey: what every unit's results need."""
+    return compute_sources(read_sources(conn, survey_code), options)
 
 
 def _rank(league: LeagueOut | None, code: str) -> RankOut | None:
