@@ -366,3 +366,14 @@ def test_public_pages_set_no_staff_cookies(fx_client: Any, path: str) -> None:
     reply = fx_client.get(path)
     assert reply.status_code == 200
     assert "set-cookie" not in reply.headers or "csrftoken" not in reply.headers["set-cookie"]
+
+
+def test_staff_pages_are_not_cached_or_framed(fx_url: str, fx_client: Any) -> None:
+    login_page = fx_client.get("/login")
+    assert login_page.headers["cache-control"] == "no-store"
+    assert login_page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in login_page.headers["content-security-policy"]
+    password = create_staff(fx_url, "an", Role.VIEWER)
+    login(fx_client, "an", password)
+    assert fx_client.get("/staff").headers["x-frame-options"] == "DENY"
+    assert "x-frame-options" not in fx_client.get("/").headers

@@ -56,6 +56,7 @@ __all__ = [
     "ROUTES",
     "StaffAuditMiddleware",
     "StaffCsrfMiddleware",
+    "StaffHeadersMiddleware",
     "csrf_middleware",
     "staff_middleware",
 ]
@@ -173,9 +174,45 @@ class StaffAuditMiddleware:
             logger.exception("could not write the audit line of %s", scope["path"])
 
 
-def staff_middleware(settings: Settings) -> list[DefineMiddleware | type[StaffAuditMiddleware]]:
-    """The staff middleware, outermost first: audit of staff changes, then CSRF."""
-    return [StaffAuditMiddleware, csrf_middleware(settings)]
+_STAFF_PATHS = ("/staff", "/login", "/logout")
+_STAFF_HEADERS = [
+    # Staff pages show personal comments and per-unit results: not kept by shared
+    # computers or proxies, never framed by another site (clickjacking of the forms).
+    (b"cache-control", b"no-store"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+class StaffHeadersMiddleware:
+    """Add no-store and anti-framing headers to the staff pages and the login page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, adding the headers to staff responses."""
+        if scope["type"] != ScopeType.HTTP or not scope["path"].startswith(_STAFF_PATHS):
+            await self.app(scope, receive, send)
+            return
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in _STAFF_HEADERS if k not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, add_headers)
+
+
+def staff_middleware(
+    settings: Settings,
+) -> list[DefineMiddleware | type[StaffAuditMiddleware | StaffHeadersMiddleware]]:
+    """The staff middleware, outermost first: headers, audit of staff changes, CSRF."""
+    return [StaffHeadersMiddleware, StaffAuditMiddleware, csrf_middleware(settings)]
 
 
 def csrf_middleware(settings: Settings) -> DefineMiddleware:
