@@ -420,3 +420,13 @@ def test_reserve_release_per_stratum(
         ),
     )
     assert released == [(2,)]
+
+
+def test_an_unknown_design_is_a_message_on_the_designs_page(
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    reply = fx_statistician.get(f"{BASE}/preview", params={"design": "Không có"})
+    assert reply.status_code == 404
+    assert 'role="alert"' in reply.text
+    assert "no sample design called 'Không có'" in html.unescape(reply.text)
+    assert 'id="design-form"' in reply.text

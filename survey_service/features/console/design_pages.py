@@ -175,10 +175,9 @@ class DesignPages(Controller):
     ) -> Template:
         try:
             found = await in_worker(request, lambda e: _preview(e, survey_code, design, seed))
-        except NotFoundError:
-            raise
-        except (ServiceError, SamplingError) as exc:
-            return await self._list(request, staff, survey_code, error=str(exc), status_code=422)
+        except (ServiceError, SamplingError) as exc:  # an unknown survey is 404 in _list
+            status = 404 if isinstance(exc, NotFoundError) else 422
+            return await self._list(request, staff, survey_code, error=str(exc), status_code=status)
         codes = [u.unit for u in found.preview.units]
         names = await unit_names(request, codes, staff.language)
         strata = {s.key: stratum_label(s.key, names, staff.language) for s in found.preview.strata}
