@@ -50,8 +50,8 @@ from survey_service.features.dashboards.schemas import (
 )
 from survey_service.features.indices.errors import IndicesError
 from survey_service.features.indices.leagues import DRAWS, RANK_LEVEL, SEED, make_league
-from survey_service.features.indices.schemas import LeagueOut
-from survey_service.features.indices.scorecards import make_scorecard
+from survey_service.features.indices.schemas import LeagueOut, ScorecardOut
+from survey_service.features.indices.scorecards import make_scorecard, make_scorecards
 from survey_service.features.indices.service import (
     DEFAULT_OPTIONS,
     SurveyData,
@@ -181,7 +181,10 @@ def _comments(sources: SurveySources, position: int) -> tuple[list[CommentOut], 
 
 
 def unit_results(
-    sources: SurveySources, code: str, overall_league: LeagueOut | None
+    sources: SurveySources,
+    code: str,
+    overall_league: LeagueOut | None,
+    scorecard: ScorecardOut | None = None,
 ) -> UnitResults:
     """Everything the scorecard page of unit ``code`` shows (``overall_league``: its kind's
     league table on the overall index, for the rank)."""
@@ -201,7 +204,7 @@ def unit_results(
             drivers, basis = own, "unit"
     comments, count = _comments(sources, position)
     return UnitResults(
-        scorecard=make_scorecard(estimates, code),
+        scorecard=scorecard or make_scorecard(estimates, code),
         rank=_rank(overall_league, code),
         improvement=improvement(drivers, basis, performance, labels, data.survey.instrument)
         if performance
@@ -301,14 +304,17 @@ def publish_results(
         .values(summary=msgspec.to_builtins(summary))
         .returning(PublishedResult.id)
     ).scalar_one()
+    cards = make_scorecards(estimates, summary.units)
     parts = [
         _part(
             result_id,
             UNIT,
             code,
-            unit_results(sources, code, leagues.get((units.kinds[units.codes.index(code)], root))),
+            unit_results(
+                sources, code, leagues.get((units.kinds[units.codes.index(code)], root)), card
+            ),
         )
-        for code in summary.units
+        for code, card in cards.items()
     ]
     parts += [_part(result_id, LEAGUE, league_key(*key), t) for key, t in leagues.items()]
     conn.execute(insert(PublishedPart), parts)

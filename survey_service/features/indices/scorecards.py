@@ -48,7 +48,16 @@ from survey_service.features.indices.service import (
 )
 from survey_service.features.indices.sums import UnitTree
 
-__all__ = ["city_comparisons", "find_unit", "make_scorecard", "record_rows", "small_areas"]
+__all__ = [
+    "city_comparisons",
+    "find_unit",
+    "kind_comparisons",
+    "kind_small_areas",
+    "make_scorecard",
+    "make_scorecards",
+    "record_rows",
+    "small_areas",
+]
 
 NO_UNIT = ""  # domain label of the PSUs outside every unit of the compared kind
 
@@ -99,26 +108,33 @@ def _readjusted(comparisons: Sequence[Comparison]) -> dict[tuple[str, str | None
     return out
 
 
-def city_comparisons(estimates: SurveyEstimates, position: int) -> dict[str, CityComparisonOut]:
-    """The unit at ``position`` against the whole city, for every index (empty for the city)."""
+def kind_comparisons(
+    estimates: SurveyEstimates, kind: str
+) -> dict[str, dict[str, CityComparisonOut]]:
+    """Every unit of ``kind`` against the whole city: unit code -> index -> comparison.
+
+    One pass over the PSU records compares all the units of the kind at once (they are
+    the domains of one comparison, adjusted together).
+    """
     data, units = estimates.data, estimates.data.units
-    if units.parent[position] < 0:
-        return {}
     codes, items, design = record_rows(data)
-    labels = _peer_labels(data, units.kinds[position])
     comparisons = compare_indices_with_population(
         codes,
         items,
         data.survey.tree,
         design,
-        domain=labels,
+        domain=_peer_labels(data, kind),
         missing=(-1,),
         options=estimates.options,
     )
     adjusted = _readjusted(comparisons)
-    city, code = units.codes[units.chain(position)[-1]], units.codes[position]
-    return {
-        c.variable: CityComparisonOut(
+    position = {code: p for p, code in enumerate(units.codes)}
+    out: dict[str, dict[str, CityComparisonOut]] = {}
+    for c in comparisons:
+        if c.domain == NO_UNIT or c.domain is None:
+            continue
+        city = units.codes[units.chain(position[c.domain])[-1]]
+        out.setdefault(c.domain, {})[c.variable] = CityComparisonOut(
             city=city,
             city_estimate=c.reference_estimate,
             difference=c.difference,
@@ -131,47 +147,58 @@ def city_comparisons(estimates: SurveyEstimates, position: int) -> dict[str, Cit
             adjustment="holm",
             significant=adjusted[c.variable, c.domain] < 1.0 - c.level,
         )
-        for c in comparisons
-        if c.domain == code
-    }
+    return out
 
 
-def small_areas(estimates: SurveyEstimates, position: int) -> dict[str, SmallAreaOut]:
-    """Fay-Herriot estimates of the unit's indices over the units of its kind."""
+def city_comparisons(estimates: SurveyEstimates, position: int) -> dict[str, CityComparisonOut]:
+    """The unit at ``position`` against the whole city, for every index (empty for the city)."""
+    units = estimates.data.units
+    if units.parent[position] < 0:
+        return {}
+    return kind_comparisons(estimates, units.kinds[position]).get(units.codes[position], {})
+
+
+def kind_small_areas(estimates: SurveyEstimates, kind: str) -> dict[str, dict[str, SmallAreaOut]]:
+    """Fay-Herriot estimates of every unit of ``kind``: unit code -> index -> estimate."""
     units, domains = estimates.data.units, estimates.domains
-    kind, code = units.kinds[position], units.codes[position]
     peers = {units.codes[u] for u in domains.units.tolist() if units.kinds[u] == kind}
     by_variable: dict[str, list[Estimate]] = {}
     for e in estimates.estimates:
         if e.domain in peers:
             by_variable.setdefault(e.variable, []).append(e)
-    out: dict[str, SmallAreaOut] = {}
+    out: dict[str, dict[str, SmallAreaOut]] = {}
     for variable, group in by_variable.items():
-        if len(group) < 3 or all(e.domain != code for e in group):
+        if len(group) < 3:
             continue
         try:
             fitted = small_area_estimates(group, transform="arcsine")
         except AnalysisError:  # a model that cannot be fitted leaves the direct estimate
             continue
-        mine = next(s for s in fitted if s.domain == code)
-        out[variable] = SmallAreaOut(
-            estimate=mine.eblup,
-            rmse=mine.rmse,
-            shrinkage=mine.shrinkage,
-            model_variance=mine.model_variance,
-            transform=mine.transform,
-            areas=len(group),
-        )
+        for s in fitted:
+            out.setdefault(str(s.domain), {})[variable] = SmallAreaOut(
+                estimate=s.eblup,
+                rmse=s.rmse,
+                shrinkage=s.shrinkage,
+                model_variance=s.model_variance,
+                transform=s.transform,
+                areas=len(group),
+            )
     return out
 
 
-def make_scorecard(estimates: SurveyEstimates, unit_code: str) -> ScorecardOut:
-    """The scorecard of ``unit_code`` (empty lists when the unit has no respondent)."""
+def small_areas(estimates: SurveyEstimates, position: int) -> dict[str, SmallAreaOut]:
+    """Fay-Herriot estimates of the unit's indices over the units of its kind."""
+    units = estimates.data.units
+    return kind_small_areas(estimates, units.kinds[position]).get(units.codes[position], {})
+
+
+def _scorecard(
+    estimates: SurveyEstimates,
+    position: int,
+    comparisons: dict[str, CityComparisonOut],
+    small: dict[str, SmallAreaOut],
+) -> ScorecardOut:
     data = estimates.data
-    position = find_unit(data.units, unit_code)
-    mine = estimates.of_domain(unit_code)
-    comparisons = city_comparisons(estimates, position) if mine else {}
-    small = small_areas(estimates, position) if mine else {}
     labels = labels_of(data.survey.instrument)
     rows: list[EstimateOut] = [
         msgspec.structs.replace(
@@ -179,7 +206,7 @@ def make_scorecard(estimates: SurveyEstimates, unit_code: str) -> ScorecardOut:
             city=comparisons.get(e.variable),
             small_area=small.get(e.variable),
         )
-        for e in mine
+        for e in estimates.of_domain(data.units.codes[position])
     ]
     overall = [r for r in rows if r.statistic == "index"]
     return ScorecardOut(
@@ -191,3 +218,35 @@ def make_scorecard(estimates: SurveyEstimates, unit_code: str) -> ScorecardOut:
         elements=[r for r in rows if r.statistic == "element"],
         items=[r for r in rows if r.statistic == "share"],
     )
+
+
+def make_scorecards(
+    estimates: SurveyEstimates, unit_codes: Sequence[str]
+) -> dict[str, ScorecardOut]:
+    """The scorecards of ``unit_codes``, the comparisons and small-area models of each
+    kind of unit computed once for all of its units."""
+    units = estimates.data.units
+    positions = {code: find_unit(units, code) for code in unit_codes}
+    with_data = {e.domain for e in estimates.estimates}
+    kinds = {
+        units.kinds[p]
+        for code, p in positions.items()
+        if code in with_data and units.parent[p] >= 0
+    }
+    comparisons = {kind: kind_comparisons(estimates, kind) for kind in kinds}
+    small = {kind: kind_small_areas(estimates, kind) for kind in kinds}
+    out = {}
+    for code, p in positions.items():
+        kind = units.kinds[p] if units.parent[p] >= 0 else ""  # the city: no comparison
+        out[code] = _scorecard(
+            estimates,
+            p,
+            comparisons.get(kind, {}).get(code, {}),
+            small.get(kind, {}).get(code, {}),
+        )
+    return out
+
+
+def make_scorecard(estimates: SurveyEstimates, unit_code: str) -> ScorecardOut:
+    """The scorecard of ``unit_code`` (empty lists when the unit has no respondent)."""
+    return make_scorecards(estimates, [unit_code])[unit_code]
