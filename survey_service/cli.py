@@ -142,9 +142,17 @@ def db_current() -> None:
 @click.option("--seed", type=int, default=20250701, show_default=True, help="Random seed.")
 @click.option("--reset", is_flag=True, help="Erase the database first and rebuild it.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def demo(dossiers: int, seed: int, reset: bool, quiet: bool) -> None:
+@click.option(
+    "--publish/--no-publish",
+    default=True,
+    show_default=True,
+    help="Publish both quarters for the staff dashboards (unless already published).",
+)
+def demo(dossiers: int, seed: int, reset: bool, quiet: bool, publish: bool) -> None:
     """Fill the database with a simulated city like Hà Nội (units, dossiers, responses)."""
+    from survey_service.cli_publish import publish_unpublished
     from survey_service.demo import DemoError, build_demo
+    from survey_service.demo.build import DEMO_PREFIX
 
     settings = database_settings()
     try:
@@ -158,6 +166,8 @@ def demo(dossiers: int, seed: int, reset: bool, quiet: bool) -> None:
     except DemoError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
+    for line in publish_unpublished(settings.database_url, DEMO_PREFIX) if publish else []:
+        click.echo(line)
 
 
 @main.group("api-tokens")

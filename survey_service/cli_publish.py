@@ -48,3 +48,41 @@ def publish_command(survey: str, username: str | None) -> None:
         f"{published.units} unit scorecards, {published.leagues} league tables "
         f"(snapshot {published.id})."
     )
+
+
+def publish_unpublished(database_url: str, prefix: str) -> list[str]:
+    """Publish every survey whose code starts with ``prefix`` and has no snapshot yet.
+
+    Returns one line per survey saying what happened (the demo command prints them).
+    """
+    from sqlalchemy import select
+
+    from survey_service.db.engine import make_sync_engine
+    from survey_service.db.models import PublishedResult, Survey
+    from survey_service.features.dashboards.snapshot import publish_results
+    from survey_service.features.indices.errors import IndicesError
+
+    engine = make_sync_engine(database_url)
+    lines = []
+    try:
+        with engine.connect() as conn:
+            codes = conn.scalars(
+                select(Survey.code)
+                .where(Survey.code.startswith(prefix, autoescape=True))
+                .where(~Survey.id.in_(select(PublishedResult.survey_id)))
+                .order_by(Survey.period_start)
+            ).all()
+        for code in codes:
+            try:
+                with engine.begin() as conn:
+                    published = publish_results(conn, code, by_user_id=None)
+            except IndicesError as exc:
+                lines.append(f"{code} not published: {exc}")
+                continue
+            lines.append(
+                f"Published {code} for the staff dashboards: {published.units} unit scorecards, "
+                f"{published.leagues} league tables."
+            )
+    finally:
+        engine.dispose()
+    return lines

@@ -153,3 +153,23 @@ def test_publish_command_records_the_publisher(
             assert latest_snapshots(conn)[0].published_by is not None
     finally:
         engine.dispose()
+
+
+def test_demo_command_publishes_each_quarter_once(
+    fx_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SURVEY_DATABASE_URL", fx_database_url)
+    runner = CliRunner()
+    first = runner.invoke(main, ["demo", "--dossiers", "2000", "--quiet"])
+    assert first.exit_code == 0, first.output
+    for code in SURVEYS:
+        assert f"Published {code} for the staff dashboards" in first.output
+    again = runner.invoke(main, ["demo", "--dossiers", "2000", "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert "Published" not in again.output
+    engine = make_sync_engine(fx_database_url)
+    try:
+        with engine.connect() as conn:
+            assert [s.survey_code for s in latest_snapshots(conn)] == list(reversed(SURVEYS))
+    finally:
+        engine.dispose()
