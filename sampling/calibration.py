@@ -158,6 +158,7 @@ def rake(
     max_iter: int = 1000,
     labels: Sequence[Sequence[str]] | None = None,
     nonprobability: bool = False,
+    margin_names: Sequence[str] | None = None,
 ) -> CalibrationResult:
     """Rake (iterative proportional fitting) the weights to several categorical margins.
 
@@ -178,6 +179,8 @@ def rake(
         Category names per margin, for error messages.
     nonprobability
         Flag the result as weights of a non-probability sample.
+    margin_names
+        Names of the margins in error messages (default ``margin 0``, ``margin 1``, ...).
 
     Returns
     -------
@@ -213,7 +216,7 @@ def rake(
         _margin(c, t, w.size, f"margin {k}")
         for k, (c, t) in enumerate(zip(margins, totals, strict=True))
     ]
-    _check_margins(w, pairs, labels)
+    _check_margins(w, pairs, labels, margin_names)
     history: list[float] = []
     for _ in range(max_iter):
         for ids, target in pairs:
@@ -229,16 +232,21 @@ def rake(
     off = [
         f"{name}={cell}"
         for k, e in enumerate(errors)
-        for name in [f"margin {k}"]
+        for name in [_margin_name(k, margin_names)]
         for cell in cell_names(np.flatnonzero(e > tol), _labels(labels, k))
     ]
     raise CalibrationError(f"raking did not converge in {max_iter} cycles", off, report)
+
+
+def _margin_name(k: int, margin_names: Sequence[str] | None) -> str:
+    return f"margin {k}" if margin_names is None else str(margin_names[k])
 
 
 def _check_margins(
     w: NDArray[np.float64],
     pairs: list[tuple[NDArray[np.int64], NDArray[np.float64]]],
     labels: Sequence[Sequence[str]] | None,
+    margin_names: Sequence[str] | None = None,
 ) -> None:
     """Every margin must reach the same grand total, and no target cell may be empty."""
     grand = [float(t.sum()) for _, t in pairs]
@@ -247,7 +255,8 @@ def _check_margins(
     for k, (ids, target) in enumerate(pairs):
         empty = np.flatnonzero((target > 0) & (np.bincount(ids, w, target.size) <= 0))
         if empty.size:
-            names = [f"margin {k}={c}" for c in cell_names(empty, _labels(labels, k))]
+            prefix = _margin_name(k, margin_names)
+            names = [f"{prefix}={c}" for c in cell_names(empty, _labels(labels, k))]
             raise EmptyCellError("calibration cell", names)
 
 

@@ -18,6 +18,7 @@ from sampling.calibration import (
     ConvergenceReport,
     _check_margins,
     _margin,
+    _margin_name,
     _weights,
 )
 from sampling.errors import CalibrationError, WeightingError
@@ -187,6 +188,7 @@ def _check_bounds(
     pairs: list[tuple[NDArray[np.int64], NDArray[np.float64]]],
     bounds: tuple[float, float],
     labels: Sequence[Sequence[str]] | None,
+    margin_names: Sequence[str] | None,
 ) -> None:
     """Each category's total must lie within [L, U] times its input weight total."""
     off = []
@@ -196,7 +198,8 @@ def _check_bounds(
         names = None if labels is None else labels[k]
         # Empty cells were refused before, so every cell here has input weight.
         for code, name in zip(bad.tolist(), cell_names(bad, names), strict=True):
-            off.append(f"margin {k}={name} (needs g = {target[code] / have[code]:.3g})")
+            needs = target[code] / have[code]
+            off.append(f"{_margin_name(k, margin_names)}={name} (needs g = {needs:.3g})")
     if off:
         raise CalibrationError(
             f"no weights with g-weights in [{bounds[0]:g}, {bounds[1]:g}] reach these totals",
@@ -215,6 +218,7 @@ def calibrate_margins(
     max_iter: int = 100,
     labels: Sequence[Sequence[str]] | None = None,
     nonprobability: bool = False,
+    margin_names: Sequence[str] | None = None,
 ) -> CalibrationResult:
     """Calibrate weights to the counts of several categorical margins with a distance function.
 
@@ -230,6 +234,8 @@ def calibrate_margins(
         As in :func:`calibrate`.
     labels
         Category names per margin, for error messages.
+    margin_names
+        Names of the margins in error messages (default ``margin 0``, ``margin 1``, ...).
 
     Returns
     -------
@@ -262,9 +268,9 @@ def calibrate_margins(
         for k, (c, t) in enumerate(zip(margins, totals, strict=True))
     ]
     low, high = _check(method, bounds)
-    _check_margins(d, pairs, labels)
+    _check_margins(d, pairs, labels, margin_names)
     if bounds is not None:
-        _check_bounds(d, pairs, (low, high), labels)
+        _check_bounds(d, pairs, (low, high), labels, margin_names)
     starts = np.cumsum([0, *[t.size for _, t in pairs]])
     target = np.concatenate([t for _, t in pairs])
     lam = np.zeros(target.size)
@@ -286,7 +292,8 @@ def calibrate_margins(
     for k in range(len(pairs)):
         part = np.flatnonzero(relative[starts[k] : starts[k + 1]] > tol)
         names = None if labels is None else labels[k]
-        off.extend(f"margin {k}={name}" for name in cell_names(part, names))
+        prefix = _margin_name(k, margin_names)
+        off.extend(f"{prefix}={name}" for name in cell_names(part, names))
     raise CalibrationError(
         f"{method} calibration did not converge in {max_iter} steps", off, report
     )

@@ -136,7 +136,7 @@ def test_bounds_that_cannot_be_met_name_the_cells(fx_answered: str) -> None:
     )
     assert result.exit_code == 1
     assert "no weights with g-weights in [0.99, 1.01] reach these totals" in result.output
-    assert "margin 0=" in result.output
+    assert "unit=" in result.output  # cells named by variable and category
     assert "needs g =" in result.output
     assert "nothing was changed" in result.output
     assert count(url, WeightSet) == 0

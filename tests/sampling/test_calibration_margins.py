@@ -20,6 +20,7 @@ from sampling import (
     WeightingError,
     calibrate,
     calibrate_margins,
+    rake,
 )
 
 POP_TYPES = [4421.0, 755.0, 1018.0]
@@ -188,3 +189,33 @@ def test_cells_named_by_code_without_labels() -> None:
             np.ones(4), [HAND_ROWS, HAND_COLS], HAND_TOTALS, method="raking", max_iter=1
         )
     assert set(slow.value.cells) <= {"margin 0=0", "margin 0=1", "margin 1=0", "margin 1=1"}
+
+
+def test_cells_named_by_margin_names() -> None:
+    names = ["unit", "channel"]
+    labels = [["A", "B"], ["x", "y"]]
+    with pytest.raises(CalibrationError) as caught:
+        calibrate_margins(
+            np.ones(4),
+            [HAND_ROWS, HAND_COLS],
+            HAND_TOTALS,
+            method="logit",
+            bounds=(0.5, 2.0),
+            labels=labels,
+            margin_names=names,
+        )
+    assert caught.value.cells == ("unit=B (needs g = 2.5)", "channel=y (needs g = 2.5)")
+    with pytest.raises(EmptyCellError, match="channel=y"):
+        calibrate_margins(
+            np.ones(2), [[0, 1], [0, 0]], HAND_TOTALS, labels=labels, margin_names=names
+        )
+    with pytest.raises(CalibrationError, match="unit=A, unit=B") as slow:
+        rake(
+            np.array([1.0, 2.0, 3.0, 4.0]),
+            [HAND_ROWS, HAND_COLS],
+            [[3.0, 5.0], [2.0, 6.0]],
+            max_iter=1,
+            labels=labels,
+            margin_names=names,
+        )
+    assert all(cell.startswith(("unit=", "channel=")) for cell in slow.value.cells)

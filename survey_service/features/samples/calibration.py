@@ -139,7 +139,7 @@ def calibrate_weights(
     if calibration.method == "raking":
         if len(codes) == 1:
             return poststratify(w, codes[0], margins.totals[0], labels=labels[0])
-        return rake(w, codes, list(margins.totals), labels=labels)
+        return rake(w, codes, list(margins.totals), labels=labels, margin_names=margins.names)
     result = calibrate_margins(
         w,
         codes,
@@ -147,6 +147,7 @@ def calibrate_weights(
         method=calibration.method,
         bounds=calibration.bounds,
         labels=labels,
+        margin_names=margins.names,
     )
     _negative(result.weights, codes, margins)
     return result
