@@ -51,6 +51,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Staff logins: this many failed passwords in a row lock the account for a while.
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # Failed logins from one client address (any usernames) within the lockout window
+    # after which that address is refused for a while: stops password spraying across
+    # accounts. Generous, as a whole office may share one address.
+    login_address_max_failures: int = 50
     # A staff session lasts this long from login (a new login starts a new one).
     session_hours: int = 12
 
@@ -87,6 +91,7 @@ _WHOLE_NUMBERS = {
     "SURVEY_OPEN_LINK_LIMIT": "open_link_limit",
     "SURVEY_LOGIN_MAX_FAILURES": "login_max_failures",
     "SURVEY_LOGIN_LOCKOUT_MINUTES": "login_lockout_minutes",
+    "SURVEY_LOGIN_ADDRESS_MAX_FAILURES": "login_address_max_failures",
     "SURVEY_SESSION_HOURS": "session_hours",
 }
 
@@ -114,7 +119,9 @@ def load_settings(
     ``SURVEY_DEBUG``, ``SURVEY_OPEN_LINK_LIMIT`` (open-link answers per client address
     per window; raise it for load tests from one address), ``SURVEY_LOGIN_MAX_FAILURES``
     and ``SURVEY_LOGIN_LOCKOUT_MINUTES`` (failed staff logins in a row that lock an
-    account, and for how long), ``SURVEY_SESSION_HOURS`` (how long a staff login lasts).
+    account, and for how long), ``SURVEY_LOGIN_ADDRESS_MAX_FAILURES`` (failed logins
+    from one address in that time that refuse the address), ``SURVEY_SESSION_HOURS`` (how
+    long a staff login lasts).
     """
     env = os.environ if environ is None else environ
     cwd = Path.cwd() if workdir is None else workdir

@@ -377,3 +377,15 @@ def test_staff_pages_are_not_cached_or_framed(fx_url: str, fx_client: Any) -> No
     login(fx_client, "an", password)
     assert fx_client.get("/staff").headers["x-frame-options"] == "DENY"
     assert "x-frame-options" not in fx_client.get("/").headers
+
+
+def test_an_address_that_fails_too_often_is_refused(fx_url: str) -> None:
+    password = create_staff(fx_url, "an", Role.VIEWER)
+    settings = _settings(fx_url, login_address_max_failures=4)
+    with TestClient(create_app(settings)) as client:
+        for name in ("a1", "a2", "a3", "a4"):  # spraying: each username fails once
+            assert _post_login(client, name, "guess-password").status_code == 401
+        refused = _post_login(client, "an", password)
+        assert refused.status_code == 401
+        assert "tên đăng nhập hoặc mật khẩu không đúng" in refused.text
+    assert _audit(fx_url)[-1][2] == {"reason": "throttled"}

@@ -5,9 +5,11 @@ with the user and an expiry, so any server process can check it and logging out 
 disabling the user) ends it everywhere. Each login starts a new session id.
 
 Failed passwords are counted in the database (atomically, so several processes count
-together); ``login_max_failures`` in a row lock the account for ``login_lockout_minutes``.
-The answer to a failed login never tells whether the username exists, the password was
-wrong or the account is locked.
+together); ``login_max_failures`` in a row lock the account for ``login_lockout_minutes``,
+and ``login_address_max_failures`` from one client address within that time (whatever the
+usernames, as in password spraying) refuse the address for as long. The answer to a
+failed login never tells whether the username exists, the password was wrong or the
+account or address is refused.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import secrets
 
 import anyio
 import msgspec
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_service.config import Settings
 from survey_service.db.base import utcnow
 from survey_service.db.enums import Role
-from survey_service.db.models import StaffSession, User
+from survey_service.db.models import AuditEntry, StaffSession, User
 from survey_service.features.accounts.access import Staff, audit
 from survey_service.features.accounts.passwords import hash_password, needs_rehash, verify_password
 from survey_service.i18n import choose_language
@@ -42,6 +44,7 @@ class LoginOutcome(enum.StrEnum):
     UNKNOWN = "unknown"
     DISABLED = "disabled"
     LOCKED = "locked"
+    THROTTLED = "throttled"
     WRONG_PASSWORD = "wrong_password"  # noqa: S105 - an outcome, not a password
 
 
@@ -109,7 +112,10 @@ async def log_in(
     user = await db.scalar(select(User).where(User.username == username.strip()))
     stored = user.password_hash if user is not None else None
     matches = await anyio.to_thread.run_sync(verify_password, stored, password)
-    outcome = await _judge(db, user, matches, settings)
+    if await _address_refused(db, client_address, settings):
+        outcome = LoginOutcome.THROTTLED
+    else:
+        outcome = await _judge(db, user, matches, settings)
     if outcome != LoginOutcome.OK or user is None:
         await audit(
             db,
@@ -137,6 +143,25 @@ async def log_in(
     await audit(db, _staff_of(user), "login", client_address=client_address)
     await db.commit()
     return LoginResult(outcome, session_id)
+
+
+async def _address_refused(
+    db: AsyncSession, client_address: str | None, settings: Settings
+) -> bool:
+    """Whether this address failed too many logins lately (counted in the audit log)."""
+    if client_address is None:
+        return False
+    since = utcnow() - dt.timedelta(minutes=settings.login_lockout_minutes)
+    failures = await db.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.at > since,
+            AuditEntry.action == "login.failed",
+            AuditEntry.client_address == client_address,
+        )
+    )
+    return (failures or 0) >= settings.login_address_max_failures
 
 
 async def _judge(
