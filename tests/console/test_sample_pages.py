@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
+from sampling import MarginSize, decode_design
 from survey_service.db.engine import make_sync_engine
 from survey_service.db.models import (
     AuditEntry,
@@ -158,6 +160,11 @@ def test_edit_prefills_the_stored_spec_and_saves_a_new_version(
     page = fx_statistician.get(f"{BASE}/designs", params={"edit": DESIGN_NAME})
     assert page.status_code == 200
     assert '"margin": 0.15' in html.unescape(page.text)
+    example = re.search(r'<pre class="example">(.*?)</pre>', page.text, re.S)
+    assert example is not None
+    size = decode_design(html.unescape(example.group(1)), syntax="toml").size
+    assert isinstance(size, MarginSize)
+    assert size.margin == 0.07
     spec = query(fx_city.url, select(SampleDesign.spec))[0][0]
     edited = json.dumps({**spec, "size": {**spec["size"], "margin": 0.2}})
     _add_design(fx_statistician, edited, syntax="json")

@@ -118,6 +118,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "new_design": ("Thiết kế mới", "New design"),
     "edit_design": ("Sửa thiết kế “{name}”", "Edit design “{name}”"),
     "design_text": ("Nội dung thiết kế", "Design text"),
+    "design_example": ("Ví dụ (TOML)", "An example (TOML)"),
     "syntax": ("Định dạng", "Syntax"),
     "save_design": ("Lưu thiết kế", "Save the design"),
     "design_saved": (
