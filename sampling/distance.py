@@ -183,6 +183,46 @@ def _cross_products(
     return matrix
 
 
+def _newton_step(
+    pairs: list[tuple[NDArray[np.int64], NDArray[np.float64]]],
+    weight: NDArray[np.float64],
+    gap: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Solve (X^T diag(weight) X) step = gap, the largest margin's block eliminated first.
+
+    That margin (the units: thousands of categories) has a diagonal block, so only the
+    Schur complement of the other margins (tens of categories) needs a dense least-squares
+    solve. A category whose members all have zero slope (all clipped) gets no step.
+    """
+    sizes = [t.size for _, t in pairs]
+    starts = np.cumsum([0, *sizes])
+    big = int(np.argmax(sizes))
+    ids = pairs[big][0]
+    rest = [m for m in range(len(pairs)) if m != big]
+    diagonal = np.bincount(ids, weight, sizes[big])
+    inverse = np.divide(1.0, diagonal, out=np.zeros(sizes[big]), where=diagonal > 0)
+    own = gap[starts[big] : starts[big + 1]]
+    step = np.zeros(gap.size)
+    if not rest:
+        step[:] = inverse * own
+        return step
+    cross = np.hstack(
+        [
+            np.bincount(ids * sizes[m] + pairs[m][0], weight, sizes[big] * sizes[m]).reshape(
+                sizes[big], sizes[m]
+            )
+            for m in rest
+        ]
+    )
+    schur = _cross_products([pairs[m] for m in rest], weight) - cross.T @ (inverse[:, None] * cross)
+    others = np.concatenate([gap[starts[m] : starts[m + 1]] for m in rest])
+    solved = np.linalg.lstsq(schur, others - cross.T @ (inverse * own), rcond=None)[0]
+    step[starts[big] : starts[big + 1]] = inverse * (own - cross @ solved)
+    positions = np.concatenate([np.arange(starts[m], starts[m + 1]) for m in rest])
+    step[positions] = solved
+    return step
+
+
 def _check_bounds(
     d: NDArray[np.float64],
     pairs: list[tuple[NDArray[np.int64], NDArray[np.float64]]],
@@ -255,8 +295,10 @@ def calibrate_margins(
     Notes
     -----
     This is :func:`calibrate` with X the indicators of every category of every margin.
-    X^T D X is formed from counts of pairs of codes, and the step uses the least-squares
-    solution because those indicators are collinear (each margin's indicators sum to 1).
+    X^T D X is formed from counts of pairs of codes; the largest margin's block is diagonal
+    and is eliminated first, and the Schur complement of the others is solved by least
+    squares because the indicators are collinear (each margin's indicators sum to 1). Every
+    solution gives the same step in X λ, hence the same weights.
     A bounded method can only succeed if every category's total lies between L and U times
     its sum of input weights; that necessary condition is checked first.
     """
@@ -285,8 +327,7 @@ def calibrate_margins(
         if history[-1] <= tol:
             report = ConvergenceReport(True, len(history) - 1, history[-1], tuple(history))
             return CalibrationResult(d * g, method, report, nonprobability)
-        hessian = _cross_products(pairs, d * slope)
-        lam = lam + np.linalg.lstsq(hessian, gap, rcond=None)[0]
+        lam = lam + _newton_step(pairs, d * slope, gap)
     report = ConvergenceReport(False, len(history), history[-1], tuple(history))
     off: list[str] = []
     for k in range(len(pairs)):

@@ -219,3 +219,22 @@ def test_cells_named_by_margin_names() -> None:
             margin_names=names,
         )
     assert all(cell.startswith(("unit=", "channel=")) for cell in slow.value.cells)
+
+
+@pytest.mark.parametrize(
+    ("method", "bounds"), [("linear", None), ("truncated", (0.85, 1.75)), ("logit", (0.85, 1.75))]
+)
+def test_margin_order_does_not_matter(
+    fx_apiclus1: dict[str, np.ndarray],
+    method: DistanceFunction,
+    bounds: tuple[float, float] | None,
+) -> None:
+    # The largest margin's block is eliminated first, wherever it stands.
+    stype, wide, pw = fx_apiclus1["stype"], fx_apiclus1["sch_wide"], fx_apiclus1["pw"]
+    first = calibrate_margins(
+        pw, [stype, wide], [POP_TYPES, POP_SCHWIDE], method=method, bounds=bounds, tol=1e-12
+    )
+    second = calibrate_margins(
+        pw, [wide, stype], [POP_SCHWIDE, POP_TYPES], method=method, bounds=bounds, tol=1e-12
+    )
+    np.testing.assert_allclose(second.weights, first.weights, rtol=1e-10, atol=0)
