@@ -110,6 +110,8 @@ def test_design_preview_shows_the_plan_and_draw_stores_the_sample(
     assert page.text.count('class="chart-bar"') == len(plan.units)
     assert f"±{100 * plan.units[0].margin:.1f}</text>" in page.text  # type: ignore[operator]
 
+    suggested = re.search(r'name="seed"[^>]*value="(\d+)"', page.text)
+    assert suggested is not None, "the draw form suggests a fresh seed"
     drawn = _draw(fx_statistician)
     assert 'id="draw-done"' in drawn
     assert f"hạt giống {SEED}" in text(drawn)
@@ -290,6 +292,10 @@ def test_weights_compute_and_diagnostics(
     assert f"Số vòng lặp {d.calibration.iterations}" in convergence
     again = fx_statistician.get(f"{BASE}/weights")
     assert f"#{stored.id}" in again.text
+    _header, *sets = table(again.text, "weight-sets")
+    assert [(r[0], r[2], r[3]) for r in sets] == [
+        (str(stored.id), "mẫu xác suất · raking", "unit, channel")
+    ]
     details = [d for a, d in query(fx_city.url, select(AuditEntry.action, AuditEntry.detail))
                if a == "weights.compute"]  # fmt: skip
     assert [x["done"] for x in details] == [False, True]

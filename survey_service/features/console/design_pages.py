@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -196,6 +197,8 @@ class DesignPages(Controller):
                 "names": names,
                 "strata": strata,
                 "chart": chart,
+                # A fresh seed to start from: nobody should draw every survey with seed 1.
+                "suggested_seed": secrets.randbelow(10**9),
                 **context,
             },
             status_code=status_code,

@@ -12,19 +12,21 @@ from litestar.datastructures import State
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from survey_service.db.models import PublishedResult, Survey, Unit, User
+from survey_service.db.models import PublishedResult, Survey, Unit, User, WeightSet
 from survey_service.features.console.texts import console_text
 from survey_service.features.samples.designs import SurveyRef, as_utc, find_survey
 
 __all__ = [
     "LastPublication",
     "SurveyView",
+    "WeightSetRow",
     "list_surveys",
     "period_text",
     "publications",
     "stratum_label",
     "survey_view",
     "unit_names",
+    "weight_sets",
 ]
 
 
@@ -134,3 +136,42 @@ async def publications(request: Request[Any, Any, State]) -> dict[str, LastPubli
         str(code): LastPublication(int(pid), as_utc(at), username)
         for code, pid, at, username in rows
     }
+
+
+class WeightSetRow(msgspec.Struct, frozen=True):
+    """A stored weight set as the list of sets shows it."""
+
+    id: int
+    method: str
+    created_at: dt.datetime
+    calibrate: list[str]
+    calibration: str | None
+    trim_cap: float | None
+
+
+async def weight_sets(request: Request[Any, Any, State], survey_id: int) -> list[WeightSetRow]:
+    """The survey's weight sets, newest first (their parameters as stored)."""
+    engine: AsyncEngine = request.app.state.engine
+    query = (
+        select(WeightSet.id, WeightSet.method, WeightSet.created_at, WeightSet.parameters)
+        .where(WeightSet.survey_id == survey_id)
+        .order_by(WeightSet.id.desc())
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    sets = []
+    for set_id, method, created_at, parameters in rows:
+        given = parameters if isinstance(parameters, dict) else {}
+        calibrate = given.get("calibrate")
+        cap = given.get("trim_cap")
+        sets.append(
+            WeightSetRow(
+                id=int(set_id),
+                method=str(method),
+                created_at=as_utc(created_at),
+                calibrate=[str(v) for v in calibrate] if isinstance(calibrate, list) else [],
+                calibration=str(given["method"]) if "method" in given else None,
+                trim_cap=float(cap) if isinstance(cap, int | float) else None,
+            )
+        )
+    return sets

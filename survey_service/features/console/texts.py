@@ -308,6 +308,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Open-link (non-probability) weight set #{id}",
     ),
     "weights_done": ("Đã tính và lưu bộ quyền số #{id}.", "Weight set #{id} computed and stored."),
+    "weight_sets": ("Các bộ quyền số đã tính", "Weight sets computed"),
+    "show": ("Xem", "Show"),
     "cells": ("Các ô có vấn đề", "Cells concerned"),
     # publish
     "publish_intro": (

@@ -23,7 +23,12 @@ from survey_service.features.console.base import (
     record_survey_action,
     render,
 )
-from survey_service.features.console.surveys import SurveyView, survey_view, unit_names
+from survey_service.features.console.surveys import (
+    SurveyView,
+    survey_view,
+    unit_names,
+    weight_sets,
+)
 from survey_service.features.console.texts import console_text
 from survey_service.features.samples.schemas import WeightSetOut, WeightsIn, WeightsOut
 from survey_service.features.samples.weight_sets import compute_weights, find_weight_set
@@ -138,6 +143,7 @@ class WeightPages(Controller):
             units = [u.unit for u in weights.diagnostics.units]
             names = await unit_names(request, units, staff.language)
         context.setdefault("options", DEFAULT_OPTIONS)
+        context["sets"] = await weight_sets(request, survey.ref.id)
         return render(
             staff,
             "weights.html",
