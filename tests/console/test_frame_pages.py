@@ -153,3 +153,21 @@ def test_the_console_speaks_english_when_asked(
     home = fx_statistician.get("/staff/console")
     assert "Statistician console" in home.text
     assert "Sample designs" in home.text
+
+
+def test_a_frame_larger_than_the_usual_body_limit_is_accepted(
+    fx_city: City,
+    fx_statistician: TestClient,  # type: ignore[type-arg]
+) -> None:
+    before = count(fx_city.url, Dossier)
+    lines = [
+        f"L-{i:06d},{COMMUNE_CODE},1.001,HT,online,citizen,00{i:011d},0912345678,,"
+        "2025-08-01,2025-08-03,true"
+        for i in range(2_000)
+    ]
+    size = len("\n".join(lines))
+    assert size > 2 * 64 * 1024, "bigger than the app's default request body limit"
+    status, page = _upload(fx_statistician, lines)
+    assert status == 200, page
+    assert figure(page, "inserted") == "2,000"
+    assert count(fx_city.url, Dossier) == before + 2_000
