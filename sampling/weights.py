@@ -159,6 +159,7 @@ def trim_weights(
     groups: ArrayLike | None = None,
     max_iter: int = 100,
     tol: float = 1e-12,
+    labels: Sequence[str] | None = None,
 ) -> TrimResult:
     """Cap weights at bounds and redistribute the excess, keeping each group's total.
 
@@ -174,6 +175,8 @@ def trim_weights(
         Maximum passes.
     tol
         Relative slack allowed on the bounds when checking convergence.
+    labels
+        Group names for error messages.
 
     Returns
     -------
@@ -205,8 +208,12 @@ def trim_weights(
     low = np.broadcast_to(np.asarray(lower, dtype=np.float64), w.shape)
     count = int(codes.max(initial=-1)) + 1
     target = np.bincount(codes, w, count)
-    if np.any(target > np.bincount(codes, high, count) * (1 + tol)) or np.any(high < low):
-        raise WeightingError("a group's total exceeds the sum of its upper bounds")
+    if np.any(high < low):
+        raise WeightingError("an upper bound lies below its lower bound")
+    over = np.flatnonzero(target > np.bincount(codes, high, count) * (1 + tol))
+    if over.size:
+        names = ", ".join(cell_names(over, labels)[:20])
+        raise WeightingError(f"the total of group(s) {names} exceeds the sum of its upper bounds")
     for iteration in range(1, max_iter + 1):
         clipped = np.clip(w, low, high)
         inside = (clipped > low) & (clipped < high)

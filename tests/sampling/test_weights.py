@@ -125,6 +125,10 @@ def test_trimming_redistributes_within_groups() -> None:
 def test_trimming_that_cannot_fit_is_an_error() -> None:
     with pytest.raises(WeightingError, match="exceeds"):
         trim_weights([10.0, 10.0], 5.0)
+    with pytest.raises(WeightingError, match=r"group\(s\) A exceeds"):
+        trim_weights([10.0, 10.0, 1.0], 5.0, groups=[0, 0, 1], labels=["A", "B"])
+    with pytest.raises(WeightingError, match="below its lower bound"):
+        trim_weights([1.0, 1.0], 1.0, lower=2.0)
 
 
 def test_weight_diagnostics_by_hand() -> None:

@@ -201,6 +201,7 @@ def trim_and_recalibrate(
     codes: list[NDArray[np.int64]],
     margins: Margins,
     calibration: Calibration,
+    unit_names: Sequence[str] | None = None,
 ) -> tuple[NDArray[np.float64], TrimOut, RecalibrationOut | None]:
     """Trim at ``cap`` × the unit's median (each unit's total kept), then re-calibrate.
 
@@ -210,7 +211,7 @@ def trim_and_recalibrate(
     calibration, so the margins hold whether or not the caps do.
     """
     caps = _caps(w, units, cap)
-    first = trim_weights(w, caps, groups=units)
+    first = trim_weights(w, caps, groups=units, labels=unit_names)
     trimming = TrimOut(cap=cap, iterations=first.iterations, trimmed=first.trimmed)
     if not calibration.recalibrate:
         return first.weights, trimming, None
@@ -223,7 +224,7 @@ def trim_and_recalibrate(
         ratios.append(float((current / caps).max(initial=0.0)))
         if ratios[-1] <= 1.0 + CAP_TOLERANCE or cycle == MAX_CYCLES - 1:
             break
-        current = trim_weights(current, caps, groups=units).weights
+        current = trim_weights(current, caps, groups=units, labels=unit_names).weights
     recalibration = RecalibrationOut(
         cycles=len(ratios),
         converged=ratios[-1] <= 1.0 + CAP_TOLERANCE,

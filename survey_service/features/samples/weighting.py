@@ -156,7 +156,7 @@ def _finish(
     recalibration: RecalibrationOut | None = None
     if trim_cap is not None:
         final, trimming, recalibration = trim_and_recalibrate(
-            final, unit_codes, trim_cap, codes, margins, extra.calibration
+            final, unit_codes, trim_cap, codes, margins, extra.calibration, unit_labels.tolist()
         )
     per_unit = weight_diagnostics(final, unit_codes)
     overall = weight_diagnostics(final)
