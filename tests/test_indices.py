@@ -35,6 +35,7 @@ from survey_service.features.indices.service import (
     estimate_survey,
     load_survey_data,
 )
+from survey_service.features.indices.statements import align_sums
 from tests.indices.demo import fx_demo_url
 from tests.indices.reference import in_memory
 
@@ -248,3 +249,12 @@ def test_index_scans_are_off_only_for_the_sums_query(fx_demo_url: str) -> None:
             for name in ("enable_indexscan", "enable_bitmapscan", "jit")
         ]
     assert after == ["on", "off", "off"]  # as before the query, jit off for the transaction
+
+
+def test_sums_are_aligned_on_the_response_ids() -> None:
+    ids = np.array([30, 10, 20, 40])
+    # Sums of 20 and 10 (in another order), of 99 (not in ids: dropped); 30, 40 have none.
+    sums = [np.array([20, 99, 10]), np.array([1, 7, 2]), np.array([3, 7, 4])]
+    np.testing.assert_array_equal(align_sums(ids, sums), [[0, 2, 1, 0], [0, 4, 3, 0]])
+    assert align_sums(ids, [np.array([], dtype=np.int64)] * 3).shape == (2, 4)
+    assert align_sums(np.array([], dtype=np.int64), sums).shape == (2, 0)

@@ -5,13 +5,11 @@ response, because ``responses.sample_member_id`` is unique. One ``GROUP BY`` ove
 answers gives, per response, the satisfied and usable counts of every scored item; as
 each count is 0 or 1 they travel packed as bits of a few integers (item ``j`` is bit
 ``j mod 30`` of word ``j // 30``), so a survey of a million responses to 22 items comes
-back as a million rows of six numbers and Python never sees an answer row. Not-applicable
-and unscored answers have ``satisfied`` null and are left out; a response without usable
-answers still counts as a PSU of its stratum. Which weights apply is decided here too:
-the newest weight set of the survey's sample, else the sample members' base weights.
-
-On PostgreSQL the rows arrive through ``COPY ... TO STDOUT (FORMAT BINARY)`` and are read
-with one ``numpy.frombuffer``; elsewhere through the cursor.
+back as a million rows of five numbers and Python never sees an answer row
+(:mod:`.statements`). Not-applicable and unscored answers have ``satisfied`` null and are
+left out; a response without usable answers still counts as a PSU of its stratum. Which
+weights apply is decided here too: the newest weight set of the survey's sample, else the
+sample members' base weights.
 """
 
 from __future__ import annotations
@@ -19,41 +17,32 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import msgspec
 import numpy as np
-import psycopg
 from numpy.typing import NDArray
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    Float,
-    Select,
-    and_,
-    case,
-    cast,
-    func,
-    literal,
-    select,
-    union_all,
-)
+from sqlalchemy import Connection, func, select
 
 from analysis import IndexTree, ItemScoring, Strata, make_strata, tree_from_instrument
 from instruments import Instrument
 from survey_service.db.models import (
-    Answer,
     InstrumentVersion,
     Response,
-    ResponseWeight,
     SampleDesign,
-    SampleMember,
     Stratum,
     Survey,
     WeightSet,
 )
 from survey_service.errors import NotFoundError
 from survey_service.features.indices.errors import IndicesError
+from survey_service.features.indices.statements import (
+    WORD_BITS,
+    align_sums,
+    design_statement,
+    fetch,
+    sums_statement,
+)
 
 __all__ = [
     "WORD_BITS",
@@ -67,7 +56,6 @@ __all__ = [
     "unpack",
 ]
 
-WORD_BITS = 30  # SUM of int4 bits stays exact on every backend
 WORK_MEM = "128MB"  # PostgreSQL's hash tables may use twice this (hash_mem_multiplier)
 INDEX_SCANS = ("enable_indexscan", "enable_bitmapscan")
 PROBABILITY: Final = "probability"  # the method of the sample's weight sets (samples.weight_sets)
@@ -216,109 +204,6 @@ def choose_weights(
     )
 
 
-def _item_bits(items: tuple[ItemScoring, ...], words: int) -> Any:
-    rows = [
-        select(
-            literal(item.code).label("item_code"),
-            *[
-                literal(1 << (j % WORD_BITS) if j // WORD_BITS == w else 0).label(f"bit{w}")
-                for w in range(words)
-            ],
-        )
-        for j, item in enumerate(items)
-    ]
-    return union_all(*rows).subquery("item_bits")
-
-
-def _scored(survey: SurveyInfo, words: int, ids: tuple[int, int], postgres: bool) -> Any:
-    bits = _item_bits(survey.items, words)
-    # Off the (item_code, response_id) index: 22 index scans that each walk the heap cost
-    # PostgreSQL 3x a sequential scan. PostgreSQL has index scans off for this query
-    # (``_planner_off``; ``|| ''`` there costs a new string per answer row, 10 %).
-    code = Answer.item_code if postgres else Answer.item_code.concat("")
-    satisfied = Answer.satisfied.is_(True)
-    sat = [func.sum(case((satisfied, bits.c[f"bit{w}"]), else_=0)) for w in range(words)]
-    use = [func.sum(bits.c[f"bit{w}"]) for w in range(words)]
-    return (
-        select(
-            Answer.response_id,
-            *[s.label(f"sat{w}") for w, s in enumerate(sat)],
-            *[u.label(f"use{w}") for w, u in enumerate(use)],
-            func.count().label("answers"),
-        )
-        .join(bits, bits.c.item_code == code)
-        # The range lets the scan skip other surveys' answers cheaply; the join below
-        # keeps exactly this survey's responses.
-        .where(Answer.satisfied.is_not(None), Answer.response_id.between(*ids))
-        .group_by(Answer.response_id)
-        .subquery("scored")
-    )
-
-
-def _statement(
-    survey: SurveyInfo, weights: WeightsUsed, words: int, ids: tuple[int, int], postgres: bool
-) -> Select[*tuple[Any, ...]]:
-    scored = _scored(survey, words, ids, postgres)
-    probability = weights.sample == PROBABILITY
-    stratum = SampleMember.stratum_id if probability else Response.unit_id
-    weight = SampleMember.base_weight if weights.source == "base_weights" else ResponseWeight.weight
-    counts = [scored.c[f"sat{w}"] for w in range(words)] + [
-        scored.c[f"use{w}"] for w in range(words)
-    ]
-    query: Select[*tuple[Any, ...]] = select(
-        cast(stratum, BigInteger),
-        cast(Response.unit_id, BigInteger),
-        cast(weight, Float(53)),
-        *[cast(func.coalesce(c, 0), BigInteger) for c in [*counts, scored.c.answers]],
-    ).select_from(Response)
-    if probability:
-        query = query.join(SampleMember, SampleMember.id == Response.sample_member_id)
-    else:
-        query = query.where(Response.sample_member_id.is_(None))
-    if weights.weight_set_id is not None:
-        query = query.join(
-            ResponseWeight,
-            and_(
-                ResponseWeight.response_id == Response.id,
-                ResponseWeight.weight_set_id == weights.weight_set_id,
-            ),
-        )
-    return query.outerjoin(scored, scored.c.response_id == Response.id).where(
-        Response.survey_id == survey.id,
-        Response.finished.is_(True),
-        Response.instrument_version_id == survey.version_id,
-    )
-
-
-def _copy_binary(
-    conn: Connection, query: Select[*tuple[Any, ...]], columns: int
-) -> NDArray[Any] | None:
-    """Rows of ``query`` through PostgreSQL's binary COPY, or None when not possible."""
-    raw = conn.connection.dbapi_connection
-    if not isinstance(raw, psycopg.Connection):  # SQLite, or psycopg's async adapter
-        return None
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-        data = b"".join(bytes(block) for block in copy)
-    # 19-byte header, then per row a field count and (length, value) pairs, then -1.
-    fields = [("count", ">i2")]
-    for k in range(columns):
-        fields += [(f"len{k}", ">i4"), (f"v{k}", ">f8" if k == 2 else ">i8")]
-    table = np.frombuffer(data[19:-2], dtype=np.dtype(fields))
-    if table.size and not all(np.all(table[f"len{k}"] == 8) for k in range(columns)):
-        return None  # a NULL or an odd width: let the cursor read it
-    return table
-
-
-def _fetch(conn: Connection, query: Select[*tuple[Any, ...]], columns: int) -> list[NDArray[Any]]:
-    table = _copy_binary(conn, query, columns)
-    if table is not None:
-        return [table[f"v{k}"].astype(np.float64 if k == 2 else np.int64) for k in range(columns)]
-    rows = conn.execute(query).all()
-    array = np.array(rows, dtype=np.float64).reshape(len(rows), columns)
-    return [array[:, k] if k == 2 else array[:, k].astype(np.int64) for k in range(columns)]
-
-
 def unpack(words: list[IntArray], n_items: int) -> BoolArray:
     """Indicators ``(J, n)`` from packed words: item ``j`` is bit ``j % 30`` of word ``j // 30``."""
     n = words[0].shape[0] if words else 0
@@ -379,22 +264,25 @@ def load_records(conn: Connection, survey: SurveyInfo, weights: WeightsUsed) -> 
     lo, hi = conn.execute(
         select(func.min(Response.id), func.max(Response.id)).where(Response.survey_id == survey.id)
     ).one()
-    words = max(1, -(-len(survey.items) // WORD_BITS))
-    columns = 3 + 2 * words + 1
-    postgres = conn.dialect.name == "postgresql"
-    with _planner_off(conn):
-        statement = _statement(survey, weights, words, (lo or 0, hi or 0), postgres)
-        values = _fetch(conn, statement, columns)
-    if values[0].size == 0:
+    ids, stratum, unit, weight = fetch(
+        conn, design_statement(survey, weights), (False, False, False, True)
+    )
+    if ids.size == 0:
         raise IndicesError(
             f"survey {survey.code} has no finished responses with weights ({weights.description})"
         )
-    satisfied = unpack(values[3 : 3 + words], len(survey.items))
-    usable = unpack(values[3 + words : 3 + 2 * words], len(survey.items))
-    if np.any(usable.sum(axis=0) != values[-1]) or np.any(satisfied & ~usable):
+    words = max(1, -(-len(survey.items) // WORD_BITS))
+    statement = sums_statement(
+        survey.items, words, (lo or 0, hi or 0), conn.dialect.name == "postgresql"
+    )
+    with _planner_off(conn):
+        sums = align_sums(ids, fetch(conn, statement, (False,) * (2 * words + 2)))
+    satisfied = unpack(list(sums[:words]), len(survey.items))
+    usable = unpack(list(sums[words : 2 * words]), len(survey.items))
+    if np.any(usable.sum(axis=0) != sums[-1]) or np.any(satisfied & ~usable):
         raise IndicesError(f"survey {survey.code}: a response answers one scored item twice")
-    strata, codes = _strata(conn, survey, values[0], weights.sample)
+    strata, codes = _strata(conn, survey, stratum, weights.sample)
     return PsuRecords(
-        strata=strata, stratum=codes, unit=values[1], weight=values[2],
+        strata=strata, stratum=codes, unit=unit, weight=weight,
         satisfied=satisfied, usable=usable,
     )  # fmt: skip
