@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,21 +44,31 @@ class _FormError(Exception):
     """A form that cannot be acted on; the message is shown above the form."""
 
 
+def _frame_file(fields: Any, language: str) -> UploadFile:
+    upload = fields.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise _FormError(console_text("no_file", language))
+    if not file_kind_ok(upload.filename):
+        raise _FormError(console_text("bad_file_kind", language))
+    return upload
+
+
 async def _upload(fields: Any, language: str) -> FrameUpload:
     form = FormValues(fields)
-    frame = await read_upload(fields, "file")
-    if frame is None:
-        raise _FormError(console_text("no_file", language))
-    if not file_kind_ok(frame[0]):
-        raise _FormError(console_text("bad_file_kind", language))
+    frame = _frame_file(fields, language)
     mapping = ColumnMapping()
     if form.text("mapping_choice") == "file":
         source = await read_upload(fields, "mapping")
         if source is None:
             raise _FormError(console_text("no_mapping_file", language))
         mapping = read_mapping(*source)
+    size = frame.file.seek(0, os.SEEK_END)
     return FrameUpload(
-        name=frame[0], content=frame[1], mapping=mapping, skip_bad=form.checked("skip_bad")
+        name=frame.filename,
+        source=frame.file,
+        size=size,
+        mapping=mapping,
+        skip_bad=form.checked("skip_bad"),
     )
 
 
@@ -91,6 +102,14 @@ class FramePages(Controller):
     async def run_import(self, request: Request[Any, Any, State], staff: CurrentStaff) -> Template:
         """Import the uploaded file; 422 with the rejected rows when nothing was stored."""
         fields = await request.form()
+        try:
+            return await self._import(request, staff, fields)
+        finally:  # the upload's temporary file goes once the import has read it
+            await close_uploads(fields)
+
+    async def _import(
+        self, request: Request[Any, Any, State], staff: Staff, fields: Any
+    ) -> Template:
         skip_bad = FormValues(fields).checked("skip_bad")
         try:
             upload = await _upload(fields, staff.language)
@@ -98,8 +117,6 @@ class FramePages(Controller):
             return await self._page(
                 request, staff, error=str(exc), skip_bad=skip_bad, status_code=422
             )
-        finally:
-            await close_uploads(fields)
         settings: Settings = request.app.state.settings
         try:
             summary = await in_worker(

@@ -8,9 +8,9 @@ the audit log, where the console records each one with its counts.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import tempfile
 from pathlib import Path, PurePath
+from typing import IO
 
 import msgspec
 from sqlalchemy import Engine, select
@@ -39,10 +39,15 @@ _KINDS = (".csv", ".jsonl", ".ndjson")
 
 
 class FrameUpload(msgspec.Struct, frozen=True, kw_only=True):
-    """An uploaded frame file and how to read it."""
+    """An uploaded frame file and how to read it.
+
+    ``source`` is the upload's own temporary file (on disk past a megabyte), read by the
+    importer as a stream: the frame is never held in memory whole.
+    """
 
     name: str
-    content: bytes
+    source: IO[bytes]
+    size: int
     mapping: ColumnMapping
     skip_bad: bool
 
@@ -82,9 +87,10 @@ def read_mapping(name: str, content: bytes) -> ColumnMapping:
 
 def run_frame_import(engine: Engine, upload: FrameUpload, secret: str) -> ImportSummary:
     """Import the upload in one transaction (see :func:`import_frame`)."""
+    upload.source.seek(0)
     return import_frame(
         engine,
-        io.BytesIO(upload.content),
+        upload.source,
         PurePath(upload.name).name.lower(),
         upload.mapping,
         secret,
@@ -96,7 +102,7 @@ def import_detail(upload: FrameUpload, summary: ImportSummary) -> dict[str, obje
     """What the audit log keeps about an import (no row contents: they may be personal)."""
     return {
         "file": PurePath(upload.name).name,
-        "bytes": len(upload.content),
+        "bytes": upload.size,
         "skip_bad": upload.skip_bad,
         "records": summary.records,
         "imported": summary.imported,
