@@ -24,8 +24,9 @@ from typing import Literal
 
 import msgspec
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
 
 from instruments import AnswerValue
 from survey_service.db.base import Base, utcnow
@@ -87,11 +88,81 @@ _drafts = _table(ResponseDraft)
 _BY_KEY = select(_responses.c.submission_key, _responses.c.id).where(
     _responses.c.submission_key.in_(bindparam("keys", expanding=True))
 )
-_INSERT_RESPONSES = {
-    "postgresql": postgresql.insert(_responses).on_conflict_do_nothing().returning(_responses.c.id),
-    "sqlite": sqlite.insert(_responses).on_conflict_do_nothing().returning(_responses.c.id),
-}
+_INSERT_RESPONSES = sqlite.insert(_responses).on_conflict_do_nothing().returning(_responses.c.id)
 _INSERT_ANSWERS = insert(_answers)
+
+# PostgreSQL: one array per column, whatever the number of rows. The statement's text
+# never changes, so neither SQLAlchemy nor psycopg renders and re-parses a VALUES list of
+# a new length per batch, and psycopg adapts a few arrays instead of a parameter per value.
+_PG_RESPONSE_TYPES = {
+    "id": "bigint",
+    "survey_id": "integer",
+    "instrument_version_id": "integer",
+    "content_hash": "varchar",
+    "unit_id": "integer",
+    "reception_point_id": "integer",
+    "sample_member_id": "bigint",
+    "receipt_token_id": "bigint",
+    "mode": "varchar",
+    "probability_sample": "boolean",
+    "language": "varchar",
+    "finished": "boolean",
+    "started_at": "timestamptz",
+    "submitted_at": "timestamptz",
+    "submission_key": "varchar",
+    "client_hash": "varchar",
+    "device_hash": "varchar",
+    "flags": "jsonb",
+}
+_PG_ANSWER_TYPES = {
+    "response_id": "bigint",
+    "item_code": "varchar",
+    "value": "smallint",
+    "text": "text",
+    "satisfied": "boolean",
+}
+
+
+def _pg_unnest_insert(table: str, types: dict[str, str], suffix: str = "") -> TextClause:
+    columns = ", ".join(types)
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in types.items())
+    # The table and column names are the constants above, never input.
+    return text(f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {suffix}")  # noqa: S608
+
+
+_PG_INSERT_RESPONSES = _pg_unnest_insert(
+    "responses", _PG_RESPONSE_TYPES, "ON CONFLICT DO NOTHING RETURNING id"
+)
+_PG_INSERT_ANSWERS = _pg_unnest_insert("answers", _PG_ANSWER_TYPES)
+
+
+def _pg_arrays(rows: list[dict[str, object]], types: dict[str, str]) -> dict[str, list[object]]:
+    arrays: dict[str, list[object]] = {name: [row[name] for row in rows] for name in types}
+    if "mode" in arrays:
+        arrays["mode"] = [str(mode) for mode in arrays["mode"]]
+    if "flags" in arrays:
+        arrays["flags"] = [msgspec.json.encode(flags).decode() for flags in arrays["flags"]]
+    return arrays
+
+
+async def _insert_rows(
+    conn: AsyncConnection, table: str, rows: list[dict[str, object]]
+) -> list[int]:
+    """Insert responses (returning the ids that went in) or answers (returning [])."""
+    postgres = conn.dialect.name == "postgresql"
+    if table == "answers":
+        if postgres:
+            await conn.execute(_PG_INSERT_ANSWERS, _pg_arrays(rows, _PG_ANSWER_TYPES))
+        else:
+            await conn.execute(_INSERT_ANSWERS, rows)
+        return []
+    if postgres:
+        result = await conn.execute(_PG_INSERT_RESPONSES, _pg_arrays(rows, _PG_RESPONSE_TYPES))
+    else:
+        result = await conn.execute(_INSERT_RESPONSES, rows)
+    return [int(i) for i in result.scalars()]
+
+
 _INSERT_EVENTS = insert(_table(FieldworkEvent))
 _DELETE_DRAFTS = delete(_drafts).where(
     _drafts.c.token_hash.in_(bindparam("tokens", expanding=True))
@@ -233,8 +304,7 @@ def _answer_rows(response_id: int, answers: list[AnswerValue]) -> list[dict[str,
 
 
 async def _insert(conn: AsyncConnection, batch: _Batch) -> None:
-    statement = _INSERT_RESPONSES[conn.dialect.name]
-    inserted = set((await conn.execute(statement, list(batch.rows.values()))).scalars())
+    inserted = set(await _insert_rows(conn, "responses", list(batch.rows.values())))
     answers: list[dict[str, object]] = []
     events: list[dict[str, object]] = []
     drafts: list[str] = []
@@ -258,7 +328,7 @@ async def _insert(conn: AsyncConnection, batch: _Batch) -> None:
         if entry.token_hash is not None:
             drafts.append(entry.token_hash)
     if answers:
-        await conn.execute(_INSERT_ANSWERS, answers)
+        await _insert_rows(conn, "answers", answers)
     if events:
         await conn.execute(_INSERT_EVENTS, events)
     if drafts:
