@@ -243,8 +243,26 @@ def test_fieldwork_rates_per_unit_match_a_hand_count_and_invitations_download(
     still_open = {c for m, c, _ in main if m not in answered and m not in refused}
     assert {row[0] for row in lines[1:]} <= still_open
     assert len(lines) > 1
-    actions = [a for (a,) in query(fx_city.url, select(AuditEntry.action))]
-    assert "invitations.export" in actions
+    letters = fx_statistician.post(
+        f"{BASE}/invitations",
+        data={"kind": "letters", "expires_days": "10", "_csrf_token": csrf_token(fx_statistician)},
+    )
+    assert letters.status_code == 200
+    assert letters.headers["content-type"].startswith("text/html")
+    assert 'filename="T-2025-Q3-letters.html"' in letters.headers["content-disposition"]
+    assert "/t/" in letters.text
+    bad_days = fx_statistician.post(
+        f"{BASE}/invitations",
+        data={"kind": "csv", "expires_days": "0", "_csrf_token": csrf_token(fx_statistician)},
+    )
+    assert bad_days.status_code == 422
+    details = [
+        d
+        for a, d in query(fx_city.url, select(AuditEntry.action, AuditEntry.detail))
+        if a == "invitations.export"
+    ]
+    assert [d["kind"] for d in details] == ["csv", "letters"]
+    assert details[0]["issued"] == len(lines) - 1
 
 
 def test_weights_compute_and_diagnostics(
