@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,7 +19,10 @@ from survey_service.cli_users import users_group
 from survey_service.config import Settings, load_settings
 from survey_service.errors import ServiceError
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+__all__ = ["main", "served_app"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,7 +74,7 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool | None
     _register_bundled(settings.database_url)
     click.echo(f"Serving on http://{host or settings.host}:{port or settings.port}/")
     uvicorn.run(
-        "survey_service.app:create_app",
+        "survey_service.cli:served_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
@@ -78,6 +82,23 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool | None
         log_level="info",
         access_log=False,
     )
+
+
+def served_app() -> Litestar:
+    """The web app as ``serve`` runs it in each server process."""
+    from survey_service.app import create_app
+
+    app = create_app()
+    app.on_startup.append(_freeze_startup_objects)
+    return app
+
+
+def _freeze_startup_objects() -> None:
+    # What start-up built (modules, the app, parsed instruments) lives as long as the
+    # process. Frozen, it is no longer walked by every full garbage collection, which on a
+    # loaded server paused all requests in flight for 100-160 ms (issue #3, bench/RESULTS.md).
+    gc.collect()
+    gc.freeze()
 
 
 def _register_bundled(database_url: str) -> None:

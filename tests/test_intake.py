@@ -7,6 +7,7 @@ and answers each after its batch committed. Run on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from instruments import AnswerValue
 from survey_service.app import create_app
+from survey_service.cli import _freeze_startup_objects, served_app
 from survey_service.config import Settings
 from survey_service.db.engine import make_async_engine, make_sync_engine
 from survey_service.db.migrate import head_revision
@@ -221,3 +223,17 @@ def test_uncaught_exceptions_are_logged_and_refusals_are_not(fx_city: str) -> No
     assert {404, 409, 422, 429} <= config.disable_stack_trace
     assert 500 not in config.disable_stack_trace
     assert 503 not in config.disable_stack_trace
+
+
+def test_serve_freezes_what_start_up_built(fx_city: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SURVEY_DATABASE_URL", fx_city)
+    monkeypatch.setenv("SURVEY_SECRET_KEY", "i" * 40)
+    app = served_app()
+    assert app.on_startup[-1] is _freeze_startup_objects
+    try:
+        with TestClient(app) as client:
+            assert gc.get_freeze_count() > 0
+            assert client.get("/health/live").status_code == 200
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
