@@ -13,10 +13,12 @@ per PSU (``survey_service.features.indices.records``), the records come back by 
 ``COPY``, and every item share, element index and overall index of every unit is
 estimated with its interval, design effect, effective n and flag (``estimate_survey``
 without roll-up: the issue's per-unit target; a second row adds the roll-up to the
-city). The process uses one BLAS thread (``OPENBLAS_NUM_THREADS=1`` unless set): the Gram
+city). The process uses one BLAS thread (``OPENBLAS_NUM_THREADS=1`` unless set: the Gram
 matrices are 3,500 small products that OpenBLAS's threads slow down 3 to 30 times on two
-busy cores. Also reported: the server CPU of the database step in one backend, and the
-same step read from a per-response summary table (which the schema does not have).
+busy cores) and no transparent huge pages for numpy (``NUMPY_MADVISE_HUGEPAGE=0`` unless
+set: the kernel's zeroing of 2 MB pages doubled the CPU of the estimates). Also
+reported: the server CPU of the database step in one backend, and the same step read
+from a per-response summary table (which the schema does not have).
 
 Run ``.venv/bin/python bench/indices_db_bench.py --responses 1000000 --runs 3`` and copy
 the printed Markdown section into bench/RESULTS.md.
@@ -36,6 +38,10 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS
+# numpy asks for transparent huge pages for its large arrays (madvise); with THP in
+# "madvise" mode the kernel then zeroes (and compacts for) 2 MB pages, which cost the
+# estimates ~1.9 s of system CPU per freshly loaded survey here, 0.4 s without.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 import numpy as np
 import psycopg
@@ -349,7 +355,8 @@ def markdown(args: argparse.Namespace, loading: dict[str, float], size: str, run
         f"- database step in one backend without parallel workers: {extra[0]:.1f} s of server CPU",
         f"- database step from a per-response summary table instead of answers: median "
         f"{median(extra[1]):.2f} s (runs {', '.join(f'{x:.2f}' for x in extra[1])})",
-        f"- OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}",
+        f"- OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
+        f"NUMPY_MADVISE_HUGEPAGE={os.environ.get('NUMPY_MADVISE_HUGEPAGE')}",
         "",
         "| run | target | median wall | median CPU (client) | database (sums + transfer) "
         "| Python (statistics + estimates) | wall runs (s) | estimates |",
