@@ -410,6 +410,8 @@ class Response(Base):
     __table_args__ = (
         Index("ix_responses_survey_id_unit_id", "survey_id", "unit_id"),
         Index("ix_responses_client_hash_submitted_at", "client_hash", "submitted_at"),
+        # The open-link form's one-answer-per-device check (migration 0005).
+        Index("ix_responses_device_hash_submitted_at", "device_hash", "submitted_at"),
     )
 
 
