@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analysis import (
+    CiMethod,
     Estimate,
     IndexTree,
     ItemScoring,
@@ -75,6 +76,7 @@ class Setup(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     population: BoolArray  # (dossiers, J): every dossier's satisfied answers, fixed
     units: NDArray[np.int64]  # unit ids of the strata, in stratum order
     truth: dict[str, dict[str, FloatArray]]  # scenario -> variable -> (units,)
+    ci: CiMethod = "logit"  # the service's default for shares and indices
 
 
 class Coverage(msgspec.Struct, kw_only=True, eq=False):
@@ -116,7 +118,7 @@ def _eligible(city: DemoCity, quarter: int) -> BoolArray:
     return eligible
 
 
-def make_setup(n_dossiers: int, seed: int, quarter: int = 0) -> Setup:
+def make_setup(n_dossiers: int, seed: int, quarter: int = 0, ci: CiMethod = "logit") -> Setup:
     """Generate the city and the fixed finite population."""
     instrument = load_bundled("short-post-result", 1)
     city = simulate_city(n_dossiers, seed, scored_items(instrument))
@@ -137,7 +139,7 @@ def make_setup(n_dossiers: int, seed: int, quarter: int = 0) -> Setup:
     truth["model-wr"] = truth["model"]
     return Setup(
         city=city, quarter=quarter, items=items, tree=tree, population=population,
-        units=units, truth=truth,
+        units=units, truth=truth, ci=ci,
     )  # fmt: skip
 
 
@@ -152,8 +154,9 @@ def _estimate(setup: Setup, draw: SurveyDraw, satisfied: BoolArray, fpc: bool) -
     codes = satisfied[invited].astype(np.int8)
     items = tuple(ItemScoring(code=item.code, satisfied=(1,)) for item in setup.items)
     return estimate_indices(
-        codes, items, setup.tree, design, domain=responses.unit_id[invited], options=DEFAULT_OPTIONS
-    )
+        codes, items, setup.tree, design, domain=responses.unit_id[invited],
+        options=msgspec.structs.replace(DEFAULT_OPTIONS, ci=setup.ci),
+    )  # fmt: skip
 
 
 def replicate(setup: Setup, rng: np.random.Generator) -> dict[str, list[Estimate]]:
@@ -228,6 +231,7 @@ class Summary(msgspec.Struct, frozen=True, kw_only=True):
     width: dict[str, float]
     at_bound: float
     binomial: tuple[Share, float]  # items, model truth, no fpc, n >= 2: simulated, exact
+    ci: str
 
 
 def _groups(setup: Setup) -> dict[str, list[str]]:
@@ -270,7 +274,7 @@ def _high_items(setup: Setup, coverage: Coverage, scenario: str) -> Share:
     return Share.of(np.concatenate(parts, axis=1))
 
 
-def binomial_coverage(n: int, truth: FloatArray) -> FloatArray:
+def binomial_coverage(n: int, truth: FloatArray, ci: CiMethod = "logit") -> FloatArray:
     """Exact coverage of the service's share interval from ``n`` independent answers.
 
     One unit is one stratum with a constant weight and no fpc: the estimate is the
@@ -282,7 +286,7 @@ def binomial_coverage(n: int, truth: FloatArray) -> FloatArray:
     k = np.arange(n + 1, dtype=np.float64)
     share, size = k / n, np.full(n + 1, float(n))
     se = np.sqrt(share * (1.0 - share) / (n - 1))
-    low, high, _ = bounded_interval("logit", share, se, size - 1.0, size, NOMINAL)
+    low, high, _ = bounded_interval(ci, share, se, size - 1.0, size, NOMINAL)
     covers = (low[:, None] <= truth) & (truth <= high[:, None])
     expected: FloatArray = (binom.pmf(k[:, None], n, truth[None, :]) * covers).sum(axis=0)
     return expected
@@ -300,7 +304,7 @@ def _binomial(setup: Setup, coverage: Coverage) -> tuple[Share, float]:
     sizes, inverse = np.unique(n[keep].astype(np.int64), return_inverse=True)
     expected = np.empty(inverse.size)
     for s, size in enumerate(sizes.tolist()):
-        expected[inverse == s] = binomial_coverage(size, truth[keep][inverse == s])
+        expected[inverse == s] = binomial_coverage(size, truth[keep][inverse == s], setup.ci)
     return Share.of(covered[keep]), float(expected.mean())
 
 
@@ -326,6 +330,7 @@ def summarise(setup: Setup, coverage: Coverage) -> Summary:
         width={s: float(np.nanmean(coverage.width[s][root])) for s in SCENARIOS},
         at_bound=float(np.nanmean(_stack(coverage.bound["design"], groups["items"]))),
         binomial=_binomial(setup, coverage),
+        ci=setup.ci,
     )
 
 
@@ -353,7 +358,8 @@ def markdown(summary: Summary, command: str, seconds: float) -> str:
         f"load average at the end {load}",
         f"- command: `{command}`",
         f"- {s.replications} replications of the demo's fieldwork, {s.units} units (strata), "
-        f"{s.respondents:.1f} respondents per unit on average; nominal level 95 %; "
+        f"{s.respondents:.1f} respondents per unit on average; {s.ci} intervals, nominal "
+        "level 95 %; "
         "± is one binomial standard deviation of the coverage estimate",
         "",
         "| truth, variance | overall index | element indices | item shares "
@@ -383,7 +389,7 @@ def markdown(summary: Summary, command: str, seconds: float) -> str:
         f"With {s.replications} replications a unit whose true coverage is exactly 95 % falls "
         f"outside 93-97 % by chance alone: {s.outside_expected:.1f} of {s.units} units expected. "
         f"{s.at_bound:.1%} of the item estimates are exactly 0 or 1 (every respondent "
-        "satisfied), where the interval is Korn-Graubard.",
+        "satisfied)" + (", where the interval is Korn-Graubard." if s.ci == "logit" else "."),
         "",
         f"Item shares, model truth without fpc, respondents >= 2: simulated coverage "
         f"{_pct(s.binomial[0])}; the exact coverage of the same interval rule for independent "
@@ -400,9 +406,13 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=20250701)
     parser.add_argument("--quarter", type=int, default=0, choices=[0, 1])
+    parser.add_argument(
+        "--ci", default="logit", choices=["logit", "wilson", "korn-graubard"],
+        help="Interval of shares and indices [default: the service's, logit].",
+    )  # fmt: skip
     args = parser.parse_args()
     started = time.perf_counter()
-    setup = make_setup(args.dossiers, args.seed, args.quarter)
+    setup = make_setup(args.dossiers, args.seed, args.quarter, args.ci)
     coverage = run_coverage(setup, args.replications, args.seed)
     summary = summarise(setup, coverage)
     command = ".venv/bin/python bench/coverage_mc.py " + " ".join(sys.argv[1:])
