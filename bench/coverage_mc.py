@@ -23,7 +23,7 @@ Run::
 
     .venv/bin/python bench/coverage_mc.py --replications 500
 
-and copy the printed Markdown section into bench/RESULTS.md.
+and copy the printed Markdown into the Analysis engine section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -350,7 +350,7 @@ def markdown(summary: Summary, command: str, seconds: float) -> str:
     s = summary
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
-        "## Coverage of unit intervals (issue #5)",
+        "### Coverage of unit intervals (Monte-Carlo)",
         "",
         f"- machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"numpy {np.__version__}",
