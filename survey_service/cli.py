@@ -189,6 +189,35 @@ def demo(dossiers: int, seed: int, reset: bool, quiet: bool, publish: bool) -> N
     click.echo(summary)
     for line in publish_unpublished(settings.database_url, DEMO_PREFIX) if publish else []:
         click.echo(line)
+    click.echo(_staff_hint(settings.database_url))
+
+
+def _staff_hint(url: str) -> str:
+    """How to get into the staff pages of the demo city (no account exists yet)."""
+    from sqlalchemy import select
+
+    from survey_service.db.engine import make_sync_engine
+    from survey_service.db.enums import UnitKind
+    from survey_service.db.models import Unit
+
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            commune = conn.scalar(
+                select(Unit.code).where(Unit.kind == UnitKind.COMMUNE).order_by(Unit.code).limit(1)
+            )
+    finally:
+        engine.dispose()
+    reviewer = (
+        f" or a commune's reviewer: 'survey-service users create reviewer --role reviewer "
+        f"--unit {commune}'"
+        if commune
+        else ""
+    )
+    return (
+        "Staff pages (/login): create an account first, an administrator: 'survey-service users "
+        f"create admin --role administrator'{reviewer}."
+    )
 
 
 @main.group("api-tokens")
