@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.logging import LoggingConfig
@@ -47,7 +47,7 @@ from survey_service.features.questionnaire.intake import Limits
 from survey_service.features.questionnaire.pages import message_page
 from survey_service.features.questionnaire.writer import POOL_RECYCLE_SECONDS, IntakeWriter
 from survey_service.features.receipts.controllers import ReceiptApi
-from survey_service.features.responses.controllers import ResponseApi
+from survey_service.features.responses.controllers import ResponseApi, ResponseSubmitApi
 from survey_service.features.samples.controllers import SampleApi
 from survey_service.features.units.controllers import UnitApi
 from survey_service.i18n import choose_language, translate
@@ -130,21 +130,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     jinja = JinjaTemplateEngine(directory=PACKAGE_DIR / "templates")
     jinja.engine.globals["t"] = translate
-    return Litestar(
+    # The staff middleware (security headers, audit, CSRF) wraps only the staff side: the
+    # citizens' routes have no staff session, and every submit would pay for the wrappers.
+    staff = Router(
+        path="/",
         route_handlers=[
-            pages.home,
-            health.live,
-            health.ready,
             UnitApi,
             InstrumentApi,
             ResponseApi,
-            InvitationPages,
-            ReceiptPages,
-            OpenLinkPages,
-            thanks,
-            OpenLinkCodes,
-            ReceiptCodes,
-            InvitationCodes,
             ReceiptApi,
             FrameApi,
             SampleApi,
@@ -153,10 +146,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *console.ROUTES,
             ExportDownloads,
             Dashboards,
+        ],
+        middleware=accounts.staff_middleware(settings),
+    )
+    return Litestar(
+        route_handlers=[
+            pages.home,
+            health.live,
+            health.ready,
+            ResponseSubmitApi,
+            InvitationPages,
+            ReceiptPages,
+            OpenLinkPages,
+            thanks,
+            OpenLinkCodes,
+            ReceiptCodes,
+            InvitationCodes,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"]),
+            staff,
         ],
         dependencies={"db_session": Provide(provide_session), **accounts.DEPENDENCIES},
-        middleware=accounts.staff_middleware(settings),
         lifespan=[database],
         template_config=TemplateConfig(instance=jinja),
         openapi_config=OpenAPIConfig(

@@ -237,3 +237,27 @@ def test_serve_freezes_what_start_up_built(fx_city: str, monkeypatch: pytest.Mon
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+def test_staff_middleware_wraps_the_staff_side_only(fx_city: str) -> None:
+    settings = Settings(database_url=fx_city, secret_key="i" * 40, environment="test")
+    app = create_app(settings)
+    middleware = {
+        (route.path, method): handler.resolve_middleware()
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        for method in getattr(handler, "http_methods", ())
+    }
+    public = [
+        ("/api/units/{unit_code:str}/responses", "POST"),
+        ("/u/{unit_code:str}", "POST"),
+        ("/t/{token:str}", "POST"),
+        ("/r/{token:str}", "POST"),
+        ("/thanks", "GET"),
+        ("/health/live", "GET"),
+    ]
+    for key in public:
+        assert middleware[key] == [], key
+    staff = [("/api/responses/counts", "GET"), ("/staff", "GET"), ("/login", "POST")]
+    for key in staff:
+        assert len(middleware[key]) == 3, key

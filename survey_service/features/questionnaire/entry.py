@@ -8,7 +8,7 @@ from typing import Literal
 
 import msgspec
 from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from instruments import Instrument
 from survey_service.db.base import utcnow
@@ -31,6 +31,7 @@ __all__ = [
     "OpenSurvey",
     "TokenError",
     "UnitRef",
+    "cached_open_entry",
     "find_open_survey",
     "forget_open_entries",
     "invitation_entry",
@@ -197,10 +198,22 @@ async def find_open_survey(session: AsyncSession, unit: Unit) -> OpenSurvey:
     raise NotFoundError(f"no survey takes open-link answers for unit {unit.code!r}")
 
 
+def _open_key(bind: object, code: str) -> str:
+    return f"{getattr(bind, 'url', '')}|{code}"
+
+
+def cached_open_entry(engine: AsyncEngine, code: str) -> Entry | None:
+    """The open link's resolution if it is cached and fresh (no database needed), else None."""
+    cached = _open_cache.get(_open_key(engine, code))
+    if cached is not None and time.monotonic() - cached[0] < _OPEN_TTL_SECONDS:
+        return cached[1]
+    return None
+
+
 async def open_entry(session: AsyncSession, code: str) -> Entry:
     """Resolve a unit's (or reception point's) open link."""
     now = time.monotonic()
-    key = f"{getattr(session.bind, 'url', '')}|{code}"
+    key = _open_key(session.bind, code)
     cached = _open_cache.get(key)
     if cached is not None and now - cached[0] < _OPEN_TTL_SECONDS:
         return cached[1]

@@ -150,13 +150,16 @@ class IntakeWriter:
                 future.set_result(outcome)
 
 
-async def submit_checked(state: State, session: AsyncSession, submission: Submission) -> Outcome:
+async def submit_checked(
+    state: State, session: AsyncSession | None, submission: Submission
+) -> Outcome:
     """Hand a checked submission to the app's writer and wait for its outcome.
 
-    The request's own reads are over: its connection goes back to the pool first, rather
-    than sit idle in a transaction while the writer works.
+    The request's own reads are over: its connection (if it has a session) goes back to
+    the pool first, rather than sit idle in a transaction while the writer works.
     """
-    await session.rollback()
+    if session is not None and session.in_transaction():
+        await session.rollback()
     writer: IntakeWriter = state.intake_writer
     return await writer.submit(submission)
 

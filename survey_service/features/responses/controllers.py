@@ -14,11 +14,12 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from instruments import AnswersError, check_answers
 from survey_service.config import Settings
 from survey_service.db.session import DbSession
-from survey_service.features.questionnaire.entry import open_entry
+from survey_service.features.questionnaire.entry import cached_open_entry, open_entry
 from survey_service.features.questionnaire.intake import Submission
 from survey_service.features.questionnaire.pages import problem_messages
 from survey_service.features.questionnaire.store import Stored
@@ -31,7 +32,7 @@ from survey_service.features.responses.schemas import (
 from survey_service.features.responses.service import count_responses
 from survey_service.security import keyed_hash
 
-__all__ = ["ResponseApi"]
+__all__ = ["ResponseApi", "ResponseSubmitApi"]
 
 UnitFilter = Annotated[str | None, QueryParameter(description="Only this unit's count.")]
 
@@ -43,8 +44,8 @@ def _as_strings(answers: Mapping[str, int | str | list[int]]) -> dict[str, list[
     return raw
 
 
-class ResponseApi(Controller):
-    """Submitting responses as JSON, and counting them."""
+class ResponseSubmitApi(Controller):
+    """Submitting open-link responses as JSON (public: no staff middleware runs here)."""
 
     path = "/api"
     tags = ["responses"]
@@ -53,13 +54,18 @@ class ResponseApi(Controller):
     async def submit(
         self,
         request: Request[Any, Any, State],
-        db_session: DbSession,
         unit_code: FromPath[str],
         data: JSONBody[SubmissionIn],
     ) -> SubmissionOut:
         """Submit an open-link response for a unit; 422 names every rejected field."""
-        settings: Settings = request.app.state.settings
-        entry = await open_entry(db_session, unit_code)
+        state = request.app.state
+        settings: Settings = state.settings
+        # The unit's open link is usually cached: then the request needs no session at all.
+        entry = cached_open_entry(state.engine, unit_code)
+        if entry is None:
+            maker: async_sessionmaker[AsyncSession] = state.session_maker
+            async with maker() as session:
+                entry = await open_entry(session, unit_code)
         try:
             answers = check_answers(entry.survey.instrument, _as_strings(data.answers))
         except AnswersError as exc:
@@ -74,8 +80,8 @@ class ResponseApi(Controller):
             ) from exc
         host = request.client.host if request.client else ""
         outcome = await submit_checked(
-            request.app.state,
-            db_session,
+            state,
+            None,
             Submission(
                 entry=entry,
                 answers=answers,
@@ -99,6 +105,13 @@ class ResponseApi(Controller):
             stored.answers,
             stored.duplicate,
         )
+
+
+class ResponseApi(Controller):
+    """Counting responses."""
+
+    path = "/api"
+    tags = ["responses"]
 
     @get("/responses/counts", summary="Count finished responses per unit")
     async def counts(
