@@ -5,6 +5,10 @@ published; statisticians and administrators may ask for a live preview instead
 (``preview=1``), which estimates the survey on the spot and says that it is unpublished.
 A reviewer only ever reaches the scorecards of units in scope: any other unit code, in
 the path or the query, is a 404, exactly like a unit that does not exist.
+
+``channel=`` or ``field=`` shows the unit's indices in one channel or one field (domain
+estimates published with the snapshot, :mod:`.filters`); a value the snapshot does not
+know, or both filters at once, draws the page with a message and status 400.
 """
 
 from __future__ import annotations
@@ -33,13 +37,21 @@ from survey_service.features.accounts.access import (
 )
 from survey_service.features.dashboards import views
 from survey_service.features.dashboards.charts import percent
+from survey_service.features.dashboards.filters import (
+    FilteredResults,
+    FilterKind,
+    filter_values,
+    filtered_scorecards,
+)
 from survey_service.features.dashboards.published import (
     SnapshotInfo,
     latest_snapshots,
+    read_filtered,
+    read_filtered_series,
     read_league,
     read_unit_series,
 )
-from survey_service.features.dashboards.schemas import UnitResults
+from survey_service.features.dashboards.schemas import FilterOption, UnitResults
 from survey_service.features.dashboards.snapshot import (
     SurveyReads,
     compute_sources,
@@ -61,6 +73,41 @@ SurveyCode = Annotated[
 ]
 UnitCode = Annotated[str | None, QueryParameter(max_length=32, description="Unit code.")]
 Name = Annotated[str | None, QueryParameter(max_length=64)]
+FilterParam = Annotated[
+    str | None, QueryParameter(max_length=64, description="Channel or field code (empty: all).")
+]
+Chosen = tuple[FilterKind, str] | None
+
+
+class FilterError(Exception):
+    """A channel or field value the page cannot show (drawn as a message, status 400)."""
+
+    def __init__(self, kind: str, value: str = "") -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.value = value
+
+
+def _requested(channel: str | None, field: str | None) -> Chosen:
+    """The filter asked for (empty values mean "all"); both at once is an error."""
+    channel, field = (channel or "").strip(), (field or "").strip()
+    if channel and field:
+        raise FilterError("both")
+    if channel:
+        return ("channel", channel)
+    if field:
+        return ("field", field)
+    return None
+
+
+def _check_filter(chosen: Chosen, options: dict[str, list[FilterOption]]) -> None:
+    if chosen is None:
+        return
+    kind, value = chosen
+    if not options:
+        raise FilterError("not_published")
+    if value not in {o.code for o in options.get(kind, [])}:
+        raise FilterError(f"unknown_{kind}", value)
 
 
 class UnitRow(msgspec.Struct, frozen=True):
@@ -104,18 +151,49 @@ class ScorecardData(msgspec.Struct, kw_only=True):
     league: LeagueOut | None
     surveys: list[tuple[str, str]]
     preview: bool = False
+    chosen_filter: Chosen = None
+    filter_options: dict[str, list[FilterOption]] = {}
+    filtered: FilteredResults | None = None
+    city_filtered: FilteredResults | None = None
+    filtered_series: dict[int, FilteredResults] = {}
+    filter_error: FilterError | None = None
 
 
-def _published(conn: Connection, staff: Staff, code: str, survey: str | None) -> ScorecardData:
+def _city_code(conn: Connection, unit: UnitRow) -> str:
+    """Code of the root of the unit's tree (the whole city)."""
+    code, parent = unit.code, conn.scalar(select(Unit.parent_id).where(Unit.id == unit.id))
+    for _ in range(64):
+        if parent is None:
+            break
+        row = conn.execute(select(Unit.code, Unit.parent_id).where(Unit.id == parent)).one()
+        code, parent = row.code, row.parent_id
+    return code
+
+
+def _published(
+    conn: Connection,
+    staff: Staff,
+    code: str,
+    survey: str | None,
+    requested: Chosen | FilterError = None,
+) -> ScorecardData:
     unit = _visible_unit(conn, staff, code)
     snapshots = latest_snapshots(conn)
     chosen = _choose(snapshots, survey)
     if survey is not None and chosen is None:
         raise NotFoundException("no published results for this survey")
-    series = read_unit_series(conn, [s.id for s in snapshots], code) if snapshots else {}
+    options = chosen.summary.filters if chosen else {}
+    error = requested if isinstance(requested, FilterError) else None
+    pick = None if isinstance(requested, FilterError) else requested
+    try:
+        _check_filter(pick, options)
+    except FilterError as exc:
+        error, pick = exc, None
+    ids = [s.id for s in snapshots]
+    series = read_unit_series(conn, ids, code) if snapshots else {}
     results = series.get(chosen.id) if chosen else None
     league = read_league(conn, chosen.id, unit.kind, OVERALL) if chosen else None
-    return ScorecardData(
+    data = ScorecardData(
         unit=unit,
         snapshots=snapshots,
         chosen=chosen,
@@ -123,7 +201,19 @@ def _published(conn: Connection, staff: Staff, code: str, survey: str | None) ->
         series=series,
         league=league,
         surveys=[(s.survey_code, s.summary.survey_title) for s in snapshots],
+        chosen_filter=pick,
+        filter_options=options,
+        filter_error=error,
     )
+    if chosen is not None and pick is not None:
+        kind, value = pick
+        data.filtered_series = read_filtered_series(conn, ids, code, kind, value)
+        data.filtered = data.filtered_series.get(chosen.id)
+        city = _city_code(conn, unit)
+        data.city_filtered = (
+            data.filtered if city == code else read_filtered(conn, chosen.id, city, kind, value)
+        )
+    return data
 
 
 def _preview_reads(
@@ -143,16 +233,30 @@ def _preview_reads(
     return unit, surveys, read_sources(conn, chosen)
 
 
-def _preview(unit: UnitRow, surveys: list[tuple[str, str]], reads: SurveyReads) -> ScorecardData:
+def _preview(
+    unit: UnitRow,
+    surveys: list[tuple[str, str]],
+    reads: SurveyReads,
+    requested: Chosen | FilterError = None,
+) -> ScorecardData:
     """Live estimates of one survey for one unit (statisticians; nothing is stored)."""
     sources = compute_sources(reads)
     try:
         league = make_league(sources.estimates, kind=unit.kind, variable=None)
     except IndicesError:
         league = None
-    in_survey = unit.code in sources.estimates.data.units.codes
+    units = sources.estimates.data.units
+    in_survey = unit.code in units.codes
     results = unit_results(sources, unit.code, league) if in_survey else None
-    return ScorecardData(
+    attributes = reads.attributes
+    options = {} if attributes is None else filter_values(attributes)
+    error = requested if isinstance(requested, FilterError) else None
+    pick = None if isinstance(requested, FilterError) else requested
+    try:
+        _check_filter(pick, options)
+    except FilterError as exc:
+        error, pick = exc, None
+    data = ScorecardData(
         unit=unit,
         snapshots=[],
         chosen=None,
@@ -161,13 +265,24 @@ def _preview(unit: UnitRow, surveys: list[tuple[str, str]], reads: SurveyReads) 
         league=league,
         surveys=surveys,
         preview=True,
+        chosen_filter=pick,
+        filter_options=options,
+        filter_error=error,
     )
+    if pick is not None and attributes is not None and in_survey:
+        kind, value = pick
+        cards = filtered_scorecards(sources.estimates.data, attributes, kinds=[kind])
+        city = units.codes[units.chain(units.codes.index(unit.code))[-1]]
+        data.filtered = cards.get((unit.code, kind, value))
+        data.city_filtered = cards.get((city, kind, value))
+    return data
 
 
 def _trend(data: ScorecardData, lang: str) -> list[views.TrendPoint]:
     points = []
+    filtered = data.chosen_filter is not None
     for snapshot in reversed(data.snapshots):  # oldest period first
-        found = data.series.get(snapshot.id)
+        found = data.filtered_series.get(snapshot.id) if filtered else data.series.get(snapshot.id)
         if found is not None and found.scorecard.overall is not None:
             points.append(
                 views.TrendPoint(
@@ -179,9 +294,54 @@ def _trend(data: ScorecardData, lang: str) -> list[views.TrendPoint]:
     return points
 
 
+def _filter_message(data: ScorecardData, lang: str) -> str | None:
+    """What the page says about a filter it cannot apply, in ``lang``."""
+    error = data.filter_error
+    if error is None:
+        return None
+    tr = strings(lang)
+    return str(tr["filter_error_" + error.kind]).format(value=error.value)
+
+
+def _filter_name(data: ScorecardData, lang: str) -> str | None:
+    """``Kênh: trực tuyến`` for the chosen filter (None without one)."""
+    if data.chosen_filter is None:
+        return None
+    tr = strings(lang)
+    kind, value = data.chosen_filter
+    if kind == "channel":
+        return f"{tr['channel']}: {tr.get('channel_' + value, value)}"
+    found = next((o for o in data.filter_options.get(kind, []) if o.code == value), None)
+    name = views.label_of(found.label, lang, value) if found else value
+    return f"{tr['field']}: {name}"
+
+
 def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
     lang = staff.language
     results = data.results
+    filtered = data.chosen_filter is not None
+    card = None
+    if results is not None and data.filter_error is None:
+        card = (
+            results.scorecard
+            if not filtered
+            else (data.filtered.scorecard if data.filtered else None)
+        )
+    city_card = data.city_filtered.scorecard if data.city_filtered else None
+    levels: dict[str, float] | None = None
+    if filtered:
+        levels = (
+            {}
+            if city_card is None
+            else {
+                e.variable: e.estimate
+                for e in ([city_card.overall] if city_card.overall else [])
+                + city_card.elements
+                + city_card.items
+            }
+        )
+    elif card is not None:
+        levels = views.city_levels(card)
     trend = _trend(data, lang)
     changes = [views.change_between(a.estimate, b.estimate) for a, b in itertools.pairwise(trend)]
     return {
@@ -193,12 +353,19 @@ def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
         "unit": data.unit,
         "data": data,
         "results": results,
+        "card": card,
+        "city_levels": levels or {},
+        "filtered": filtered,
+        "filter_name": _filter_name(data, lang),
+        "filter_message": _filter_message(data, lang),
         "can_preview": staff.role in PREVIEW_ROLES,
-        "elements_chart": views.elements_chart(results, lang) if results else None,
+        "elements_chart": views.elements_chart(results, lang, card, levels)
+        if results and card
+        else None,
         "trend": trend,
         "trend_chart": views.trend_chart(trend, lang) if len(trend) > 1 else None,
         "changes": changes,
-        "peers": views.peer_strip(results, data.league, lang) if results else None,
+        "peers": views.peer_strip(results, data.league, lang) if results and not filtered else None,
         "improvement_chart": views.improvement_chart(results, lang) if results else None,
         "distribution_chart": views.distribution_chart(results, lang) if results else None,
     }
@@ -286,24 +453,33 @@ class Dashboards(Controller):
         unit_code: FromPath[str],
         survey: SurveyCode = None,
         preview: FromQuery[bool] = False,
+        channel: FilterParam = None,
+        field: FilterParam = None,
     ) -> Template:
-        """A unit's scorecard for one period (default: the newest published)."""
+        """A unit's scorecard for one period (default: the newest published), over all
+        channels and fields or in one channel or field."""
+        requested: Chosen | FilterError
+        try:
+            requested = _requested(channel, field)
+        except FilterError as exc:
+            requested = exc
         if preview and staff.role in PREVIEW_ROLES:
 
             def read(sync: Session) -> tuple[UnitRow, list[tuple[str, str]], SurveyReads]:
                 return _preview_reads(sync.connection(), staff, unit_code, survey)
 
             unit, surveys, reads = await db_session.run_sync(read)
-            data = await anyio.to_thread.run_sync(lambda: _preview(unit, surveys, reads))
+            data = await anyio.to_thread.run_sync(lambda: _preview(unit, surveys, reads, requested))
         else:
 
             def load(sync: Session) -> ScorecardData:
-                return _published(sync.connection(), staff, unit_code, survey)
+                return _published(sync.connection(), staff, unit_code, survey, requested)
 
             data = await db_session.run_sync(load)
         return Template(
             template_name="staff/dashboards/scorecard.html",
             context=_scorecard_context(data, staff),
+            status_code=400 if data.filter_error is not None else 200,
         )
 
     @get("/league", opt={"unit_param": None})

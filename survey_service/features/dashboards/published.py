@@ -9,11 +9,26 @@ import msgspec
 from sqlalchemy import Connection, func, select
 
 from survey_service.db.models import PublishedPart, PublishedResult, Survey, User
+from survey_service.features.dashboards.filters import FilteredResults, FilterKind
 from survey_service.features.dashboards.schemas import PublishedSummary, UnitResults
-from survey_service.features.dashboards.snapshot import LEAGUE, UNIT, league_key
+from survey_service.features.dashboards.snapshot import (
+    FILTERED,
+    LEAGUE,
+    UNIT,
+    filtered_key,
+    league_key,
+)
 from survey_service.features.indices.schemas import LeagueOut
 
-__all__ = ["SnapshotInfo", "latest_snapshots", "read_league", "read_unit", "read_unit_series"]
+__all__ = [
+    "SnapshotInfo",
+    "latest_snapshots",
+    "read_filtered",
+    "read_filtered_series",
+    "read_league",
+    "read_unit",
+    "read_unit_series",
+]
 
 T = TypeVar("T")
 
@@ -96,3 +111,25 @@ def read_league(conn: Connection, result_id: int, kind: str, variable: str) -> L
     """A published league table (None if the snapshot has no such table)."""
     text = _document(conn, result_id, LEAGUE, league_key(kind, variable))
     return None if text is None else msgspec.json.decode(text, type=LeagueOut)
+
+
+def read_filtered_series(
+    conn: Connection, result_ids: list[int], unit_code: str, kind: FilterKind, value: str
+) -> dict[int, FilteredResults]:
+    """The unit's indices in one channel or field, in each of ``result_ids`` that has them."""
+    rows = conn.execute(
+        select(PublishedPart.result_id, PublishedPart.document).where(
+            PublishedPart.result_id.in_(result_ids),
+            PublishedPart.part == FILTERED,
+            PublishedPart.key == filtered_key(unit_code, kind, value),
+        )
+    ).all()
+    return {r[0]: msgspec.json.decode(r[1], type=FilteredResults) for r in rows}
+
+
+def read_filtered(
+    conn: Connection, result_id: int, unit_code: str, kind: FilterKind, value: str
+) -> FilteredResults | None:
+    """The unit's indices in one channel or field (None: no respondent there)."""
+    text = _document(conn, result_id, FILTERED, filtered_key(unit_code, kind, value))
+    return None if text is None else msgspec.json.decode(text, type=FilteredResults)

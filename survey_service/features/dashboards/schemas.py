@@ -19,6 +19,7 @@ __all__ = [
     "CommentOut",
     "Distribution",
     "DriverRow",
+    "FilterOption",
     "Improvement",
     "PublishedSummary",
     "RankOut",
@@ -108,6 +109,13 @@ class UnitResults(msgspec.Struct, frozen=True, kw_only=True):
     """The criteria of each element, from the instrument's index tree."""
 
 
+class FilterOption(msgspec.Struct, frozen=True, kw_only=True):
+    """One value of the channel or field filter and its name per language."""
+
+    code: str
+    label: dict[str, str] = {}
+
+
 class PublishedSummary(msgspec.Struct, frozen=True, kw_only=True):
     """What a snapshot holds: its units and the league tables (kind, variable)."""
 
@@ -121,3 +129,5 @@ class PublishedSummary(msgspec.Struct, frozen=True, kw_only=True):
     leagues: list[tuple[str, str]]
     variables: list[str]
     labels: dict[str, dict[str, str]] = {}
+    filters: dict[str, list[FilterOption]] = {}
+    """Channels and fields with respondents (empty in snapshots published before filters)."""

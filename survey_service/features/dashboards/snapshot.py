@@ -12,6 +12,11 @@ of the survey.
 Computing a snapshot reads every respondent's answer codes once (for the driver model
 and the distributions): fine for a city's survey; at national scale it would want the
 per-unit counts pushed into SQL like the indices' sums.
+
+Each unit's indices by channel and by field (domain estimates, :mod:`.filters`) are
+published too, one small document per (unit, channel) and (unit, field) that has
+respondents (part ``filtered``, key ``unit/kind/value``): they cost tens of milliseconds
+to compute for the demo city, and the page reads one of them when a filter is chosen.
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ from sqlalchemy import Connection, insert
 from analysis import DriverAnalysis, EstimationOptions
 from survey_service.db.base import utcnow
 from survey_service.db.models import PublishedPart, PublishedResult
+from survey_service.features.dashboards.filters import (
+    Attributes,
+    FilterKind,
+    filter_values,
+    filtered_scorecards,
+    read_attributes,
+)
 from survey_service.features.dashboards.improvement import (
     MIN_UNIT_RESPONDENTS,
     answer_columns,
@@ -65,12 +77,14 @@ from survey_service.features.indices.service import (
 
 __all__ = [
     "COMMENTS_SHOWN",
+    "FILTERED",
     "LEAGUE",
     "UNIT",
     "Publication",
     "SurveyReads",
     "SurveySources",
     "compute_sources",
+    "filtered_key",
     "league_key",
     "load_sources",
     "publish_results",
@@ -80,6 +94,7 @@ __all__ = [
 
 UNIT = "unit"
 LEAGUE = "league"
+FILTERED = "filtered"
 COMMENTS_SHOWN = 8
 
 _encoder = msgspec.json.Encoder()
@@ -95,6 +110,7 @@ class Publication(msgspec.Struct, frozen=True, kw_only=True):
     published_at: dt.datetime
     units: int
     leagues: int
+    filtered: int = 0
 
 
 class SurveySources(msgspec.Struct, frozen=True, kw_only=True, eq=False):
@@ -112,12 +128,18 @@ def league_key(kind: str, variable: str) -> str:
     return f"{kind}/{variable}"
 
 
+def filtered_key(unit_code: str, kind: FilterKind, value: str) -> str:
+    """Key of a unit's indices in one channel or field in ``published_parts``."""
+    return f"{unit_code}/{kind}/{value}"
+
+
 class SurveyReads(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     """What a snapshot needs from the database (read first; the work comes after)."""
 
     data: SurveyData
     respondents: Respondents
     comments: list[TextAnswer]
+    attributes: Attributes | None = None
 
 
 def read_sources(conn: Connection, survey_code: str) -> SurveyReads:
@@ -128,6 +150,7 @@ def read_sources(conn: Connection, survey_code: str) -> SurveyReads:
         data=data,
         respondents=load_respondents(conn, data, answer_columns(data.survey)),
         comments=load_text_answers(conn, data, texts) if texts else [],
+        attributes=read_attributes(conn, data),
     )
 
 
@@ -236,7 +259,9 @@ def _leagues(estimates: SurveyEstimates) -> dict[tuple[str, str], LeagueOut]:
 
 
 def _summary(
-    estimates: SurveyEstimates, leagues: dict[tuple[str, str], LeagueOut]
+    estimates: SurveyEstimates,
+    leagues: dict[tuple[str, str], LeagueOut],
+    attributes: Attributes | None,
 ) -> PublishedSummary:
     survey = estimates.data.survey
     labels = labels_of(survey.instrument)
@@ -252,6 +277,7 @@ def _summary(
         leagues=sorted(leagues),
         variables=list(dict.fromkeys(v for _, v in sorted(leagues))),
         labels={v: labels.get(v, {}) for _, v in leagues},
+        filters={} if attributes is None else filter_values(attributes),
     )
 
 
@@ -291,11 +317,12 @@ def publish_results(
         When the survey has no responses to estimate from, or the design does not allow
         the estimates.
     """
-    sources = load_sources(conn, survey_code, options)
+    reads = read_sources(conn, survey_code)
+    sources = compute_sources(reads, options)
     estimates = sources.estimates
     units, root = estimates.data.units, estimates.data.survey.tree.root
     leagues = _leagues(estimates)
-    summary = _summary(estimates, leagues)
+    summary = _summary(estimates, leagues, reads.attributes)
     published_at = utcnow()
     result_id: int = conn.execute(
         insert(PublishedResult)
@@ -317,6 +344,12 @@ def publish_results(
         for code, card in cards.items()
     ]
     parts += [_part(result_id, LEAGUE, league_key(*key), t) for key, t in leagues.items()]
+    filtered = (
+        {}
+        if reads.attributes is None
+        else filtered_scorecards(estimates.data, reads.attributes, options)
+    )
+    parts += [_part(result_id, FILTERED, filtered_key(*key), f) for key, f in filtered.items()]
     conn.execute(insert(PublishedPart), parts)
     return Publication(
         id=result_id,
@@ -324,4 +357,5 @@ def publish_results(
         published_at=published_at,
         units=len(summary.units),
         leagues=len(leagues),
+        filtered=len(filtered),
     )

@@ -51,10 +51,53 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "field": ("Lĩnh vực", "Field"),
     "all": ("Tất cả", "All"),
     "filters_note": (
-        "Kết quả công bố được tính chung cho mọi kênh và lĩnh vực; chưa lọc được theo kênh "
-        "hoặc lĩnh vực.",
-        "Published results cover every channel and field together; they cannot be filtered "
-        "by channel or field yet.",
+        "Chọn một kênh hoặc một lĩnh vực (không chọn cả hai) để xem chỉ số của đơn vị trong "
+        "phạm vi đó: ước lượng miền trên cùng thiết kế mẫu; miền nhỏ thường bị gắn cờ độ tin "
+        "cậy thấp.",
+        "Choose a channel or a field (not both) to see the unit's indices within it: a "
+        "domain estimate over the same sample design; small domains are often flagged as "
+        "unreliable.",
+    ),
+    "channel_in_person": ("Trực tiếp", "In person"),
+    "channel_online": ("Trực tuyến", "Online"),
+    "channel_postal": ("Bưu chính", "Postal"),
+    "filtered_banner": (
+        "Đang xem: {name}. Các chỉ số là ước lượng miền (đơn vị × {kind}) trên toàn bộ thiết "
+        "kế mẫu; vạch đứng mảnh là mức của toàn thành phố trong cùng {kind}.",
+        "Showing: {name}. The indices are domain estimates (unit × {kind}) over the whole "
+        "sample design; the thin vertical mark is the whole city's level in the same {kind}.",
+    ),
+    "filtered_none": (
+        "Đơn vị không có người trả lời thuộc {name} trong kỳ này.",
+        "This unit has no respondents in {name} in this period.",
+    ),
+    "filtered_all_note": (
+        "Phần này tính chung cho mọi kênh và lĩnh vực (không theo bộ lọc).",
+        "This section covers every channel and field (the filter does not apply).",
+    ),
+    "filtered_trend_note": (
+        "Chỉ số chung của đơn vị trong {name} ở từng kỳ đã công bố.",
+        "The unit's overall index in {name} in each published period.",
+    ),
+    "filter_error_both": (
+        "Chỉ chọn một bộ lọc: một kênh hoặc một lĩnh vực, không chọn cả hai.",
+        "Choose one filter: a channel or a field, not both.",
+    ),
+    "filter_error_unknown_channel": (
+        "Không có kênh «{value}» trong kết quả đã công bố (các kênh: trực tiếp, trực tuyến, "
+        "bưu chính; chỉ những kênh có người trả lời).",
+        "There is no channel “{value}” in the published results (channels: in person, "
+        "online, postal; only those with respondents).",
+    ),
+    "filter_error_unknown_field": (
+        "Không có lĩnh vực «{value}» trong kết quả đã công bố của kỳ này.",
+        "There is no field “{value}” in the published results of this period.",
+    ),
+    "filter_error_not_published": (
+        "Kết quả của kỳ này được công bố trước khi có bộ lọc theo kênh và lĩnh vực; hãy "
+        "công bố lại để lọc.",
+        "This period's results were published before the channel and field filters; publish "
+        "them again to filter.",
     ),
     "show": ("Xem", "Show"),
     "elements_title": ("Các yếu tố và tiêu chí", "Elements and criteria"),

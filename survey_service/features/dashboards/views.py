@@ -23,12 +23,13 @@ from survey_service.features.dashboards.charts import (
     strip,
 )
 from survey_service.features.dashboards.schemas import UnitResults
-from survey_service.features.indices.schemas import EstimateOut, LeagueOut
+from survey_service.features.indices.schemas import EstimateOut, LeagueOut, ScorecardOut
 
 __all__ = [
     "Change",
     "TrendPoint",
     "change_between",
+    "city_levels",
     "distribution_chart",
     "elements_chart",
     "improvement_chart",
@@ -46,30 +47,42 @@ def label_of(label: dict[str, str], lang: str, fallback: str) -> str:
     return label.get(lang) or label.get("vi") or fallback
 
 
-def _row(
-    e: EstimateOut, lang: str, strong: bool = False, indent: str = ""
-) -> tuple[str, float, float, float, float | None, str, bool]:
-    reference = e.city.city_estimate if e.city is not None else None
-    label = indent + label_of(e.label, lang, e.variable)
-    return (label, e.estimate, e.ci_low, e.ci_high, reference, e.flag, strong)
+Row = tuple[str, float, float, float, float | None, str, bool]
 
 
-def elements_chart(results: UnitResults, lang: str) -> IntervalChart:
-    """Overall index, then each element followed by its criteria."""
-    card = results.scorecard
-    rows = [_row(card.overall, lang, strong=True)] if card.overall else []
+def city_levels(card: ScorecardOut) -> dict[str, float]:
+    """The whole city's level of each index, from the card's comparisons with the city."""
+    rows = [card.overall] if card.overall else []
+    return {e.variable: e.city.city_estimate for e in rows + card.elements + card.items if e.city}
+
+
+def elements_chart(
+    results: UnitResults,
+    lang: str,
+    card: ScorecardOut | None = None,
+    reference: dict[str, float] | None = None,
+) -> IntervalChart:
+    """Overall index, then each element followed by its criteria.
+
+    ``card``: another scorecard of the unit to draw (one channel or field; default the
+    published one), ``reference``: the city's level of each index (default: from the
+    card's comparisons with the city).
+    """
+    card = card or results.scorecard
+    levels = city_levels(card) if reference is None else reference
+
+    def row(e: EstimateOut, strong: bool = False, indent: str = "") -> Row:
+        label = indent + label_of(e.label, lang, e.variable)
+        return (label, e.estimate, e.ci_low, e.ci_high, levels.get(e.variable), e.flag, strong)
+
+    rows = [row(card.overall, strong=True)] if card.overall else []
     by_element = {e.variable: e for e in card.elements}
     items = {i.variable: i for i in card.items}
-    members = _members(results)
+    members = {e.variable: results.members.get(e.variable, []) for e in card.elements}
     for code, element in by_element.items():
-        rows.append(_row(element, lang, strong=True))
-        rows += [_row(items[i], lang, indent="· ") for i in members.get(code, []) if i in items]
+        rows.append(row(element, strong=True))
+        rows += [row(items[i], indent="· ") for i in members.get(code, []) if i in items]
     return interval_chart(rows, lang)
-
-
-def _members(results: UnitResults) -> dict[str, list[str]]:
-    """The criteria of each element, as the published index tree says."""
-    return {e.variable: results.members.get(e.variable, []) for e in results.scorecard.elements}
 
 
 class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):

@@ -120,6 +120,8 @@ class PsuRecords(msgspec.Struct, frozen=True, kw_only=True, eq=False):
         Weight of each PSU.
     satisfied, usable
         Indicators per scored item and PSU, shape ``(J, n)``.
+    response
+        Response id of each PSU (empty when the records were made without them).
     """
 
     strata: Strata
@@ -128,6 +130,7 @@ class PsuRecords(msgspec.Struct, frozen=True, kw_only=True, eq=False):
     weight: FloatArray
     satisfied: BoolArray
     usable: BoolArray
+    response: IntArray = msgspec.field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @property
     def n(self) -> int:
@@ -284,5 +287,5 @@ def load_records(conn: Connection, survey: SurveyInfo, weights: WeightsUsed) -> 
     strata, codes = _strata(conn, survey, stratum, weights.sample)
     return PsuRecords(
         strata=strata, stratum=codes, unit=unit, weight=weight,
-        satisfied=satisfied, usable=usable,
+        satisfied=satisfied, usable=usable, response=ids,
     )  # fmt: skip
