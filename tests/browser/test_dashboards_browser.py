@@ -1,10 +1,11 @@
 """Acceptance of the department scorecard in headless Chromium (issue #6).
 
 A reviewer of a demo commune logs in, opens the scorecard of their commune from the
-list of their units, changes the period, downloads the estimates as XLSX (opened with
-openpyxl) and opens the league table. Every page is checked by axe-core (no serious or
-critical violation); screenshots of the scorecard and the league table are saved at
-390×844 and 1366×768 (``SURVEY_SCREENSHOT_DIR``, e.g. ``.cache/screenshots``).
+list of their units, changes the period, filters it to one channel, downloads the
+estimates as XLSX (opened with openpyxl) and opens the league table. Every page is
+checked by axe-core (no serious or critical violation); screenshots of the scorecard (also
+filtered) and the league table are saved at 390×844 and 1366×768
+(``SURVEY_SCREENSHOT_DIR``, e.g. ``.cache/screenshots``).
 """
 
 from __future__ import annotations
@@ -93,6 +94,16 @@ def test_reviewer_reads_their_scorecard(
         _expect(page.locator("#f-survey")).to_have_value(SURVEYS[0])
         _expect(page.locator(".banner.published")).to_contain_text("quý III/2025")
         _axe(page, fx_axe_js, "scorecard-q3")
+
+        # One channel: the unit's indices among online dossiers (a domain estimate).
+        page.locator("#f-channel").select_option("online")
+        page.get_by_role("button", name="Xem").click()
+        page.wait_for_url("**channel=online**")
+        _expect(page.locator("#f-channel")).to_have_value("online")
+        _expect(page.locator(".banner.filtered")).to_contain_text("Trực tuyến")
+        _expect(page.get_by_role("heading", name="Chỉ số hài lòng chung")).to_be_visible()
+        _axe(page, fx_axe_js, "scorecard-online")
+        _shots(page, fx_screenshot_dir, "scorecard-online")
 
         # The estimates of this unit as XLSX.
         with page.expect_download() as download:
