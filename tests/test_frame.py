@@ -260,3 +260,30 @@ def test_sqlite_cache_is_put_back_after_an_import(
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == default
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("skip_bad", [True, False])
+def test_postgres_import_settings_end_with_its_transaction(
+    fx_postgres_url: str, tmp_path: Path, skip_bad: bool
+) -> None:
+    from survey_service.features.frame.importer import import_frame
+    from survey_service.features.frame.mapping import ColumnMapping
+
+    seed_small_city(fx_postgres_url)
+    frame = _write(tmp_path / "frame.csv", [*GOOD, "H26-9,NOWHERE,1,HT,online,citizen"])
+    engine = make_sync_engine(fx_postgres_url, pool_size=1, max_overflow=0)
+    names = ("enable_seqscan", "jit", "synchronous_commit")
+    try:
+        with engine.connect() as conn:
+            before = [conn.exec_driver_sql(f"SHOW {name}").scalar() for name in names]
+        with frame.open("rb") as handle:
+            done = import_frame(
+                engine, handle, frame.name, ColumnMapping(), "s" * 40, skip_bad=skip_bad
+            )
+        assert done.committed is skip_bad
+        assert done.imported == (3 if skip_bad else 0)
+        with engine.connect() as conn:  # the pool hands back the import's connection
+            assert [conn.exec_driver_sql(f"SHOW {name}").scalar() for name in names] == before
+            assert conn.scalar(select(func.count()).select_from(Dossier)) == (3 if skip_bad else 0)
+    finally:
+        engine.dispose()
