@@ -5,10 +5,14 @@ statements, whatever the batch size: the submission keys already stored, the ope
 counts per client address and device, the responses (``INSERT … ON CONFLICT DO NOTHING
 RETURNING id``), their answers, and for token links the "responded" fieldwork events and
 the deletion of drafts. The caller (``writer``) answers each submitter only after the
-commit.
+commit. On PostgreSQL the reads are one statement and the responses with their answers
+another, so that an open-link batch takes two round trips besides BEGIN and COMMIT: each
+round trip of the writer also waits for the event loop, which the request handlers keep
+busy.
 
-Response ids are taken before the insert (PostgreSQL: from the table's sequence; SQLite:
-after the highest id, under the write lock of ``BEGIN IMMEDIATE``), so the ids the insert
+Response ids are taken before the insert (PostgreSQL: from the table's sequence, one per
+submission of the batch, with the counts; SQLite: after the highest id, under the write
+lock of ``BEGIN IMMEDIATE``), so the ids the insert
 returns say which rows went in, without relying on the order of returned rows. A row
 that did not go in conflicted with a unique key: the same submission key stored by
 another process meanwhile (the first response is returned, marked duplicate) or a token
@@ -26,7 +30,6 @@ import msgspec
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import TextClause
 
 from instruments import AnswerValue
 from survey_service.db.base import Base, utcnow
@@ -123,17 +126,28 @@ _PG_ANSWER_TYPES = {
 }
 
 
-def _pg_unnest_insert(table: str, types: dict[str, str], suffix: str = "") -> TextClause:
+def _pg_unnest_insert(table: str, types: dict[str, str], prefix: str, suffix: str = "") -> str:
     columns = ", ".join(types)
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in types.items())
+    arrays = ", ".join(f"CAST(:{prefix}{name} AS {kind}[])" for name, kind in types.items())
     # The table and column names are the constants above, never input.
-    return text(f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {suffix}")  # noqa: S608
+    return (
+        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) AS u({columns}) {suffix}"  # noqa: S608
+    )
 
 
-_PG_INSERT_RESPONSES = _pg_unnest_insert(
-    "responses", _PG_RESPONSE_TYPES, "ON CONFLICT DO NOTHING RETURNING id"
+# The responses and the answers of the rows that went in, in one statement (one round
+# trip). The answers' foreign key is checked at the end of the statement, when the
+# responses inserted by the first part are there.
+_PG_RESPONSES_PART = _pg_unnest_insert(
+    "responses", _PG_RESPONSE_TYPES, "r_", "ON CONFLICT DO NOTHING RETURNING id"
 )
-_PG_INSERT_ANSWERS = _pg_unnest_insert("answers", _PG_ANSWER_TYPES)
+_PG_ANSWERS_PART = _pg_unnest_insert(
+    "answers", _PG_ANSWER_TYPES, "a_", "WHERE u.response_id IN (SELECT id FROM inserted)"
+)
+_PG_INSERT = text(
+    f"WITH inserted AS ({_PG_RESPONSES_PART}), answered AS ({_PG_ANSWERS_PART}) "  # noqa: S608
+    "SELECT id FROM inserted"
+)
 
 
 def _pg_arrays(rows: list[dict[str, object]], types: dict[str, str]) -> dict[str, list[object]]:
@@ -146,36 +160,58 @@ def _pg_arrays(rows: list[dict[str, object]], types: dict[str, str]) -> dict[str
 
 
 async def _insert_rows(
-    conn: AsyncConnection, table: str, rows: list[dict[str, object]]
-) -> list[int]:
-    """Insert responses (returning the ids that went in) or answers (returning [])."""
-    postgres = conn.dialect.name == "postgresql"
-    if table == "answers":
-        if postgres:
-            await conn.execute(_PG_INSERT_ANSWERS, _pg_arrays(rows, _PG_ANSWER_TYPES))
-        else:
-            await conn.execute(_INSERT_ANSWERS, rows)
-        return []
-    if postgres:
-        result = await conn.execute(_PG_INSERT_RESPONSES, _pg_arrays(rows, _PG_RESPONSE_TYPES))
-    else:
-        result = await conn.execute(_INSERT_RESPONSES, rows)
-    return [int(i) for i in result.scalars()]
+    conn: AsyncConnection,
+    rows: list[dict[str, object]],
+    answers: dict[int, list[dict[str, object]]],
+) -> set[int]:
+    """Insert the responses and the answers of those that went in; return their ids."""
+    if conn.dialect.name == "postgresql":
+        params = {f"r_{k}": v for k, v in _pg_arrays(rows, _PG_RESPONSE_TYPES).items()}
+        flat = [answer for response_answers in answers.values() for answer in response_answers]
+        params |= {f"a_{k}": v for k, v in _pg_arrays(flat, _PG_ANSWER_TYPES).items()}
+        return {int(i) for i in (await conn.execute(_PG_INSERT, params)).scalars()}
+    inserted = {int(i) for i in (await conn.execute(_INSERT_RESPONSES, rows)).scalars()}
+    kept = [answer for rid in inserted for answer in answers.get(rid, ())]
+    if kept:
+        await conn.execute(_INSERT_ANSWERS, kept)
+    return inserted
 
+
+# PostgreSQL: everything a batch needs to know before deciding, in one round trip of
+# constant text: (0) the submission keys already stored, (1) each client address's
+# open-link count in the window, capped like ``abuse.recent_counts``, (2) the devices'
+# answered units in their window (``abuse.answered_devices``), (3) one new id per
+# submission (ids of refused ones are never used: a sequence has gaps anyway).
+_PG_PREREAD = text(
+    """
+SELECT 0 AS kind, submission_key AS name, id AS value FROM responses
+ WHERE submission_key = ANY(CAST(:keys AS varchar[]))
+UNION ALL
+SELECT 1, c.client, (
+  SELECT count(*) FROM (
+    SELECT 1 FROM responses AS r
+     WHERE r.client_hash = c.client AND r.submitted_at >= :since AND r.mode = :mode
+     LIMIT :cap
+  ) AS w
+) FROM unnest(CAST(:clients AS varchar[])) AS c(client)
+UNION ALL
+SELECT DISTINCT 2, device_hash, unit_id FROM responses
+ WHERE device_hash = ANY(CAST(:devices AS varchar[])) AND submitted_at >= :device_since
+UNION ALL
+SELECT 3, CAST(NULL AS varchar), nextval(pg_get_serial_sequence('responses', 'id'))
+  FROM generate_series(1, :n)
+"""
+)
 
 _INSERT_EVENTS = insert(_table(FieldworkEvent))
 _DELETE_DRAFTS = delete(_drafts).where(
     _drafts.c.token_hash.in_(bindparam("tokens", expanding=True))
 )
-_NEXT_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, :n)"
-)
 _LAST_ID = select(func.coalesce(func.max(_responses.c.id), 0))
 
 
 async def _new_ids(conn: AsyncConnection, n: int) -> list[int]:
-    if conn.dialect.name == "postgresql":
-        return list((await conn.execute(_NEXT_IDS, {"n": n})).scalars())
+    """SQLite: the ids after the highest, under the write lock (PostgreSQL: ``_pg_counts``)."""
     last = int((await conn.execute(_LAST_ID)).scalar_one())
     return list(range(last + 1, last + 1 + n))
 
@@ -225,11 +261,16 @@ class _Counts:
     """What the database knows of the batch's keys, addresses and devices."""
 
     def __init__(
-        self, stored: dict[str, int], recent: Counter[str], used: set[tuple[str, int]]
+        self,
+        stored: dict[str, int],
+        recent: Counter[str],
+        used: set[tuple[str, int]],
+        ids: list[int] | None = None,
     ) -> None:
         self.stored = stored
         self.recent = recent
         self.used = used
+        self.ids = ids  # new response ids taken with the counts (PostgreSQL), else None
         self.first_with_key: dict[str, int] = {}
 
     def decide(self, sub: Submission, limits: Limits) -> Refusal | Stored | int | None:
@@ -250,7 +291,35 @@ class _Counts:
         return None
 
 
+async def _pg_counts(conn: AsyncConnection, subs: Sequence[Submission], limits: Limits) -> _Counts:
+    now = utcnow()
+    params = {
+        "keys": sorted({s.key for s in subs if s.key is not None}),
+        "clients": sorted({s.client_hash for s in subs if s.client_hash is not None}),
+        "since": now - dt.timedelta(seconds=limits.open_link_window_seconds),
+        "mode": str(ResponseMode.OPEN_LINK),
+        "cap": limits.open_link_limit,
+        "devices": sorted({s.device_hash for s in subs if s.device_hash is not None}),
+        "device_since": now - dt.timedelta(hours=limits.device_window_hours),
+        "n": len(subs),
+    }
+    counts = _Counts({}, Counter(), set(), [])
+    assert counts.ids is not None
+    for kind, name, value in await conn.execute(_PG_PREREAD, params):
+        if kind == 0:
+            counts.stored[str(name)] = int(value)
+        elif kind == 1:
+            counts.recent[str(name)] = int(value)
+        elif kind == 2:
+            counts.used.add((str(name), int(value)))
+        else:
+            counts.ids.append(int(value))
+    return counts
+
+
 async def _counts(conn: AsyncConnection, subs: Sequence[Submission], limits: Limits) -> _Counts:
+    if conn.dialect.name == "postgresql":
+        return await _pg_counts(conn, subs, limits)
     stored = await _stored_keys(conn, sorted({s.key for s in subs if s.key is not None}))
     clients = sorted({s.client_hash for s in subs if s.client_hash is not None})
     recent = await recent_counts(
@@ -284,7 +353,10 @@ async def _plan(conn: AsyncConnection, subs: Sequence[Submission], limits: Limit
             sub.answers, sub.seconds_taken, sub.seconds_per_answer, recent, sub.burst_threshold
         )
         batch.rows[i] = _row(sub, flags, now)
-    ids = await _new_ids(conn, len(batch.rows)) if batch.rows else []
+    if counts.ids is not None:
+        ids = counts.ids[: len(batch.rows)]
+    else:
+        ids = await _new_ids(conn, len(batch.rows)) if batch.rows else []
     for row, response_id in zip(batch.rows.values(), ids, strict=True):
         row["id"] = response_id
     return batch
@@ -304,8 +376,11 @@ def _answer_rows(response_id: int, answers: list[AnswerValue]) -> list[dict[str,
 
 
 async def _insert(conn: AsyncConnection, batch: _Batch) -> None:
-    inserted = set(await _insert_rows(conn, "responses", list(batch.rows.values())))
-    answers: list[dict[str, object]] = []
+    answers = {
+        int(row["id"]): _answer_rows(int(row["id"]), batch.subs[i].answers)  # type: ignore[call-overload]
+        for i, row in batch.rows.items()
+    }
+    inserted = await _insert_rows(conn, list(batch.rows.values()), answers)
     events: list[dict[str, object]] = []
     drafts: list[str] = []
     for i, row in batch.rows.items():
@@ -314,7 +389,6 @@ async def _insert(conn: AsyncConnection, batch: _Batch) -> None:
             continue
         entry = batch.subs[i].entry
         batch.outcomes[i] = Stored(response_id, len(batch.subs[i].answers))
-        answers.extend(_answer_rows(response_id, batch.subs[i].answers))
         if entry.sample_member_id is not None:
             events.append(
                 {
@@ -327,8 +401,6 @@ async def _insert(conn: AsyncConnection, batch: _Batch) -> None:
             )
         if entry.token_hash is not None:
             drafts.append(entry.token_hash)
-    if answers:
-        await _insert_rows(conn, "answers", answers)
     if events:
         await conn.execute(_INSERT_EVENTS, events)
     if drafts:
