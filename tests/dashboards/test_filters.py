@@ -9,7 +9,9 @@ field" against everything else: every PSU of every stratum counts.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from collections.abc import Iterator
 
@@ -238,3 +240,41 @@ def test_statistician_previews_a_filter(fx_published_url: str) -> None:
         published = client.get(f"/staff/units/{CITY}?channel=in_person")
         assert published.status_code == 200
         assert _figure(page.text) == _figure(published.text)
+
+
+def test_filtered_estimates_download(
+    fx_reviewer: TestClient,  # type: ignore[type-arg]
+    fx_published_url: str,
+) -> None:
+    engine = make_sync_engine(fx_published_url)
+    try:
+        with engine.connect() as conn:
+            snapshot = next(s for s in latest_snapshots(conn) if s.survey_code == SURVEY)
+            online = read_filtered(conn, snapshot.id, COMMUNE, "channel", "online")
+    finally:
+        engine.dispose()
+    assert online is not None
+    assert online.scorecard.overall is not None
+    page = fx_reviewer.get(f"/staff/units/{COMMUNE}?channel=online")
+    link = f"/staff/exports/{SURVEY}/estimates.csv?unit={COMMUNE}&amp;channel=online"
+    assert link in page.text
+    reply = fx_reviewer.get(html.unescape(link))
+    assert reply.status_code == 200
+    assert "estimates-channel-online.csv" in reply.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    assert {r["unit_code"] for r in rows} == {COMMUNE}
+    overall = next(r for r in rows if r["level"] == "overall")
+    assert float(overall["estimate"]) == pytest.approx(online.scorecard.overall.estimate, 1e-12)
+    assert int(overall["n"]) == online.scorecard.overall.n
+    assert overall["flag"] == online.scorecard.overall.flag
+    whole = fx_reviewer.get(f"/staff/exports/{SURVEY}/estimates.csv?unit={COMMUNE}")
+    assert whole.content != reply.content
+    xlsx = fx_reviewer.get(f"/staff/exports/{SURVEY}/estimates.xlsx?field=HOTICH")
+    assert xlsx.status_code == 200
+    for query in ("channel=fax", "channel=online&field=HOTICH", "field=NO-SUCH-FIELD"):
+        bad = fx_reviewer.get(f"/staff/exports/{SURVEY}/estimates.csv?{query}")
+        assert bad.status_code == 400, query
+    assert (
+        fx_reviewer.get(f"/staff/exports/{SURVEY}/estimates.csv?unit=HN&channel=online").status_code
+        == 404
+    )

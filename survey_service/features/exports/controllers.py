@@ -28,7 +28,11 @@ from typing import IO, Annotated, Any, Final, TypeVar
 
 import anyio
 from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream, Template
 from sqlalchemy import Connection, select
@@ -48,6 +52,7 @@ from survey_service.features.accounts.access import (
     roles_guard,
     staff_guard,
 )
+from survey_service.features.dashboards.filters import FilterKind
 from survey_service.features.dashboards.published import latest_snapshots
 from survey_service.features.exports.estimates import (
     EstimatesTable,
@@ -57,7 +62,11 @@ from survey_service.features.exports.estimates import (
 )
 from survey_service.features.exports.microdata import MicrodataSummary, microdata_zip
 from survey_service.features.exports.printable import bar_of, print_text, printable_scorecard
-from survey_service.features.exports.published import Source, published_table
+from survey_service.features.exports.published import (
+    FilterNotPublishedError,
+    Source,
+    published_table,
+)
 from survey_service.features.exports.texts import export_text
 from survey_service.features.indices.errors import IndicesError
 from survey_service.features.indices.service import (
@@ -90,11 +99,36 @@ UnitCode = Annotated[
     str | None,
     QueryParameter(description="Only this unit and the units below it (a unit code)."),
 ]
+FilterParam = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=64,
+        description="Published estimates in one channel or one field only (not both).",
+    ),
+]
+
+
+def _only(channel: str | None, field: str | None) -> tuple[FilterKind, str] | None:
+    """The channel or field asked for (empty: all); both at once is a 400."""
+    channel, field = (channel or "").strip(), (field or "").strip()
+    if channel and field:
+        raise ValidationException("choose a channel or a field, not both")
+    if channel:
+        return ("channel", channel)
+    return ("field", field) if field else None
 
 
 def _filename(survey_code: str, suffix: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", survey_code).strip("._") or "survey"
     return f"{safe}-{suffix}"
+
+
+def _named(suffix: str, only: tuple[FilterKind, str] | None) -> str:
+    """``estimates.csv``, or ``estimates-channel-online.csv`` for one channel."""
+    if only is None:
+        return suffix
+    stem, dot, ext = suffix.rpartition(".")
+    return f"{stem}-{only[0]}-{re.sub(r'[^A-Za-z0-9_-]+', '_', only[1])}{dot}{ext}"
 
 
 def _attachment(filename: str) -> dict[str, str]:
@@ -213,19 +247,26 @@ class ExportDownloads(Controller):
         survey_code: str,
         unit: str | None,
         source: Source,
+        only: tuple[FilterKind, str] | None = None,
     ) -> EstimatesTable:
         await _check_unit(db_session, staff, unit)
         source = _allowed_source(staff, source)
+        if only is not None and source == "live":
+            raise ValidationException("channel and field estimates are published ones only")
 
         def published(sync: Session) -> EstimatesTable | None:
             conn = sync.connection()
-            return published_table(conn, survey_code, _scope(staff, load_units(conn), unit))
+            scope = _scope(staff, load_units(conn), unit)
+            return published_table(conn, survey_code, scope, only)
 
         if source != "live":
-            table = await db_session.run_sync(published)
+            try:
+                table = await db_session.run_sync(published)
+            except FilterNotPublishedError as exc:
+                raise ValidationException(str(exc)) from exc
             if table is not None:
                 return table
-            if source == "published":
+            if source == "published" or only is not None:
                 raise NotFoundException("no published results for this survey")
 
         def load(sync: Session) -> SurveyData:
@@ -266,18 +307,23 @@ class ExportDownloads(Controller):
         survey_code: FromPath[str],
         unit: UnitCode = None,
         source: Which = "auto",
+        channel: FilterParam = None,
+        field: FilterParam = None,
     ) -> Response[bytes]:
-        """Estimates of the visible units as CSV (UTF-8 with a byte-order mark)."""
-        table = await self._table(staff, db_session, survey_code, unit, source)
+        """Estimates of the visible units as CSV (UTF-8 with a byte-order mark)
+        (``channel``/``field``: published estimates in that channel or field)."""
+        only = _only(channel, field)
+        table = await self._table(staff, db_session, survey_code, unit, source, only)
         content = await anyio.to_thread.run_sync(estimates_csv, table)
         detail = {
             "rows": len(table.rows),
             "units": table.units,
             "unit": unit,
             "source": table.source,
+            "filter": None if only is None else "/".join(only),
         }
         await self._record(request, staff, db_session, "export.estimates.csv", survey_code, detail)
-        return _download(content, CSV_TYPE, _filename(survey_code, "estimates.csv"))
+        return _download(content, CSV_TYPE, _filename(survey_code, _named("estimates.csv", only)))
 
     @get("/{survey_code:str}/estimates.xlsx", opt={"unit_param": "unit"})
     async def estimates_xlsx(
@@ -288,9 +334,13 @@ class ExportDownloads(Controller):
         survey_code: FromPath[str],
         unit: UnitCode = None,
         source: Which = "auto",
+        channel: FilterParam = None,
+        field: FilterParam = None,
     ) -> Response[bytes]:
-        """Estimates of the visible units as an XLSX workbook (with a README sheet)."""
-        table = await self._table(staff, db_session, survey_code, unit, source)
+        """Estimates of the visible units as an XLSX workbook (with a README sheet)
+        (``channel``/``field``: published estimates in that channel or field)."""
+        only = _only(channel, field)
+        table = await self._table(staff, db_session, survey_code, unit, source, only)
 
         def build() -> bytes:
             buffer = io.BytesIO()
@@ -303,9 +353,10 @@ class ExportDownloads(Controller):
             "units": table.units,
             "unit": unit,
             "source": table.source,
+            "filter": None if only is None else "/".join(only),
         }
         await self._record(request, staff, db_session, "export.estimates.xlsx", survey_code, detail)
-        return _download(content, XLSX_TYPE, _filename(survey_code, "estimates.xlsx"))
+        return _download(content, XLSX_TYPE, _filename(survey_code, _named("estimates.xlsx", only)))
 
     @get(
         "/{survey_code:str}/microdata.zip",

@@ -4,7 +4,9 @@ The dashboards show the newest published snapshot of each survey (``survey-servi
 publish``, or the console), so that a figure never changes under a reader's eyes. A
 download from a dashboard must hold the same numbers, and a reviewer must not get
 unpublished ones: :func:`published_table` reads each unit's frozen scorecard back
-(overall index, elements, items, as published) instead of estimating again.
+(overall index, elements, items, as published) instead of estimating again. With a
+channel or a field it reads the units' published indices in that channel or field (domain
+estimates, :mod:`survey_service.features.dashboards.filters`) and says so in ``source``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from sqlalchemy import Connection, select
 from analysis import EstimationOptions
 from survey_service.db.models import PublishedPart, Survey
 from survey_service.errors import NotFoundError
+from survey_service.features.dashboards.filters import FilterKind
 from survey_service.features.dashboards.published import SnapshotInfo, latest_snapshots
-from survey_service.features.dashboards.snapshot import UNIT
+from survey_service.features.dashboards.snapshot import FILTERED, UNIT
 from survey_service.features.exports.estimates import (
     EstimatesTable,
     export_estimates,
@@ -29,13 +32,24 @@ from survey_service.features.indices.schemas import ScorecardOut
 from survey_service.features.indices.service import DEFAULT_OPTIONS
 from survey_service.features.indices.sums import UnitTree, load_units
 
-__all__ = ["SOURCES", "Source", "describe_snapshot", "estimates_table", "published_table"]
+__all__ = [
+    "SOURCES",
+    "FilterNotPublishedError",
+    "Source",
+    "describe_snapshot",
+    "estimates_table",
+    "published_table",
+]
 
 Source = Literal["auto", "published", "live"]
 """Where estimates come from: the newest published snapshot, live estimation, or the
 snapshot when there is one and live estimates otherwise (``auto``)."""
 
 SOURCES: Final = ("auto", "published", "live")
+
+
+class FilterNotPublishedError(NotFoundError):
+    """The snapshot has no such channel or field (or none at all: published before)."""
 
 
 class _Card(msgspec.Struct, frozen=True):
@@ -50,12 +64,18 @@ def describe_snapshot(snapshot: SnapshotInfo) -> str:
     return f"published snapshot {snapshot.id} of {snapshot.published_at:%Y-%m-%d %H:%M} UTC{by}"
 
 
-def _cards(conn: Connection, result_id: int) -> list[ScorecardOut]:
-    rows = conn.execute(
-        select(PublishedPart.document).where(
-            PublishedPart.result_id == result_id, PublishedPart.part == UNIT
+def _cards(
+    conn: Connection, result_id: int, only: tuple[FilterKind, str] | None = None
+) -> list[ScorecardOut]:
+    query = select(PublishedPart.document).where(PublishedPart.result_id == result_id)
+    if only is None:
+        query = query.where(PublishedPart.part == UNIT)
+    else:
+        suffix = f"/{only[0]}/{only[1]}"
+        query = query.where(
+            PublishedPart.part == FILTERED, PublishedPart.key.endswith(suffix, autoescape=True)
         )
-    ).scalars()
+    rows = conn.execute(query).scalars()
     decoder = msgspec.json.Decoder(_Card)
     return [decoder.decode(document).scorecard for document in rows]
 
@@ -67,21 +87,36 @@ def _visible(units: UnitTree, code: str, scope: frozenset[int] | None) -> bool:
 
 
 def published_table(
-    conn: Connection, survey_code: str, scope: frozenset[int] | None = None
+    conn: Connection,
+    survey_code: str,
+    scope: frozenset[int] | None = None,
+    only: tuple[FilterKind, str] | None = None,
 ) -> EstimatesTable | None:
-    """The newest published snapshot's estimates (None when the survey has none).
+    """The newest published snapshot's estimates (None when the survey has none);
+    ``only``: the units' indices in one channel or field.
 
     Raises
     ------
     NotFoundError
         For an unknown survey.
+    FilterNotPublishedError
+        ``only`` names a channel or field the snapshot does not hold.
     """
     if conn.scalar(select(Survey.id).where(Survey.code == survey_code)) is None:
         raise NotFoundError(f"no survey with code {survey_code!r}")
     snapshot = next((s for s in latest_snapshots(conn) if s.survey_code == survey_code), None)
     if snapshot is None:
         return None
-    cards = _cards(conn, snapshot.id)
+    described = describe_snapshot(snapshot)
+    if only is not None:
+        kind, value = only
+        if value not in {o.code for o in snapshot.summary.filters.get(kind, [])}:
+            raise FilterNotPublishedError(
+                f"snapshot {snapshot.id} of {survey_code} has no {kind} {value!r}"
+                + ("" if snapshot.summary.filters else " (published before the filters)")
+            )
+        described += f"; {kind} {value} only (domain estimates over the whole sample design)"
+    cards = _cards(conn, snapshot.id, only)
     if not cards:
         return None
     units = load_units(conn)
@@ -100,7 +135,7 @@ def published_table(
         survey=first.survey,
         weights=first.weights,
         options=first.options,
-        source=describe_snapshot(snapshot),
+        source=described,
         units=len(kept),
         scoped=scope is not None,
         rows=rows,
