@@ -9,7 +9,8 @@ well under a millisecond). Each page is fetched once to warm up, then ``--runs``
 the figures are the median, the fastest and the slowest request.
 
 Pages: the scorecard of a commune, of a department and of the whole city (the newest
-published quarter), the scorecard of a commune for the older quarter, the commune league
+published quarter), the scorecard of a commune for the older quarter, the same filtered to
+one channel or one field (domain estimates published with the snapshot), the commune league
 table, and for comparison the live preview (``preview=true``) that estimates the survey
 on the spot instead of reading the snapshot.
 
@@ -41,7 +42,9 @@ from survey_service.db.enums import Role
 from survey_service.db.models import User
 from survey_service.demo import build_demo
 from survey_service.features.accounts.users import create_user
+from survey_service.features.dashboards.filters import filtered_scorecards, read_attributes
 from survey_service.features.dashboards.snapshot import publish_results
+from survey_service.features.indices.service import load_survey_data
 
 SURVEYS = ("DEMO-2025-Q3", "DEMO-2025-Q4")
 USER = "bench-statistician"
@@ -67,8 +70,22 @@ def _prepare(url: str, dossiers: int) -> list[tuple[str, float]]:
         for code in SURVEYS:
             started = time.perf_counter()
             with engine.begin() as conn:
-                publish_results(conn, code, by_user_id=None)
-            timings.append((f"publish {code}", time.perf_counter() - started))
+                published = publish_results(conn, code, by_user_id=None)
+            timings.append(
+                (
+                    f"publish {code} ({published.units} units, {published.filtered} "
+                    "unit x channel and unit x field documents)",
+                    time.perf_counter() - started,
+                )
+            )
+            with engine.connect() as conn:
+                data = load_survey_data(conn, code)
+                attributes = read_attributes(conn, data)
+            started = time.perf_counter()
+            filtered_scorecards(data, attributes)
+            timings.append(
+                (f"of which the channel and field domains of {code}", time.perf_counter() - started)
+            )
         with engine.begin() as conn:
             if conn.scalar(select(User.id).where(User.username == USER)) is None:
                 create_user(conn, USER, Role.STATISTICIAN, PASSWORD)
@@ -123,6 +140,18 @@ def main() -> None:
         ),
         ("scorecard, department", f"/staff/units/{args.department}", args.runs),
         ("scorecard, whole city", "/staff/units/HN", args.runs),
+        (
+            "scorecard, commune, online channel",
+            f"/staff/units/{args.commune}?channel=online",
+            args.runs,
+        ),
+        ("scorecard, commune, one field", f"/staff/units/{args.commune}?field=HOTICH", args.runs),
+        (
+            "scorecard, department, one field",
+            f"/staff/units/{args.department}?field=LDTBXH",
+            args.runs,
+        ),
+        ("scorecard, whole city, in person", "/staff/units/HN?channel=in_person", args.runs),
         ("league table, communes", "/staff/league", args.runs),
         ("live preview, commune (not published)", f"/staff/units/{args.commune}?preview=true", 3),
     ]
