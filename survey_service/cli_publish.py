@@ -45,8 +45,8 @@ def publish_command(survey: str, username: str | None) -> None:
         engine.dispose()
     click.echo(
         f"Published {published.survey_code} at {published.published_at:%Y-%m-%d %H:%M} UTC: "
-        f"{published.units} unit scorecards, {published.leagues} league tables "
-        f"(snapshot {published.id})."
+        f"{published.units} unit scorecards, {published.leagues} league tables, "
+        f"{published.filtered} unit scorecards by channel or field (snapshot {published.id})."
     )
 
 
@@ -81,7 +81,7 @@ def publish_unpublished(database_url: str, prefix: str) -> list[str]:
                 continue
             lines.append(
                 f"Published {code} for the staff dashboards: {published.units} unit scorecards, "
-                f"{published.leagues} league tables."
+                f"{published.leagues} league tables, {published.filtered} by channel or field."
             )
     finally:
         engine.dispose()
