@@ -61,7 +61,7 @@ from survey_service.features.dashboards.snapshot import (
 from survey_service.features.dashboards.text import strings
 from survey_service.features.indices.errors import IndicesError
 from survey_service.features.indices.leagues import make_league
-from survey_service.features.indices.schemas import LeagueOut
+from survey_service.features.indices.schemas import LeagueOut, ScorecardOut
 
 __all__ = ["Dashboards"]
 
@@ -316,32 +316,24 @@ def _filter_name(data: ScorecardData, lang: str) -> str | None:
     return f"{tr['field']}: {name}"
 
 
+def _shown(data: ScorecardData) -> tuple[ScorecardOut | None, dict[str, float]]:
+    """The scorecard the page shows (all channels and fields, or the filtered one) and
+    the whole city's level of each of its indices (in the same channel or field)."""
+    if data.results is None or data.filter_error is not None:
+        return None, {}
+    if data.chosen_filter is None:
+        card = data.results.scorecard
+        return card, views.city_levels(card)
+    city = data.city_filtered
+    levels = views.estimates_of(city.scorecard) if city else {}
+    return (data.filtered.scorecard if data.filtered else None), levels
+
+
 def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
     lang = staff.language
     results = data.results
     filtered = data.chosen_filter is not None
-    card = None
-    if results is not None and data.filter_error is None:
-        card = (
-            results.scorecard
-            if not filtered
-            else (data.filtered.scorecard if data.filtered else None)
-        )
-    city_card = data.city_filtered.scorecard if data.city_filtered else None
-    levels: dict[str, float] | None = None
-    if filtered:
-        levels = (
-            {}
-            if city_card is None
-            else {
-                e.variable: e.estimate
-                for e in ([city_card.overall] if city_card.overall else [])
-                + city_card.elements
-                + city_card.items
-            }
-        )
-    elif card is not None:
-        levels = views.city_levels(card)
+    card, levels = _shown(data)
     trend = _trend(data, lang)
     changes = [views.change_between(a.estimate, b.estimate) for a, b in itertools.pairwise(trend)]
     return {
@@ -354,7 +346,7 @@ def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
         "data": data,
         "results": results,
         "card": card,
-        "city_levels": levels or {},
+        "city_levels": levels,
         "filtered": filtered,
         "filter_name": _filter_name(data, lang),
         "filter_message": _filter_message(data, lang),

@@ -32,6 +32,7 @@ __all__ = [
     "city_levels",
     "distribution_chart",
     "elements_chart",
+    "estimates_of",
     "improvement_chart",
     "label_of",
     "league_chart",
@@ -48,6 +49,12 @@ def label_of(label: dict[str, str], lang: str, fallback: str) -> str:
 
 
 Row = tuple[str, float, float, float, float | None, str, bool]
+
+
+def estimates_of(card: ScorecardOut) -> dict[str, float]:
+    """Every index of the card: variable -> estimate."""
+    rows = [card.overall] if card.overall else []
+    return {e.variable: e.estimate for e in rows + card.elements + card.items}
 
 
 def city_levels(card: ScorecardOut) -> dict[str, float]:
