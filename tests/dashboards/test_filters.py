@@ -25,12 +25,15 @@ from survey_service.db.engine import make_sync_engine
 from survey_service.db.enums import Role
 from survey_service.db.models import Dossier, Response, ResponseWeight, SampleMember, Survey
 from survey_service.features.dashboards.charts import percent
+from survey_service.features.dashboards.controllers import FilterError, _check_filter, _requested
 from survey_service.features.dashboards.filters import FilteredResults
 from survey_service.features.dashboards.published import (
     latest_snapshots,
     read_filtered,
     read_unit,
 )
+from survey_service.features.dashboards.schemas import FilterOption
+from survey_service.features.dashboards.text import strings
 from survey_service.features.indices.service import DEFAULT_OPTIONS, load_survey_data
 from tests.dashboards.conftest import SURVEYS
 from tests.dashboards.test_pages import COMMUNE, _client
@@ -278,3 +281,21 @@ def test_filtered_estimates_download(
         fx_reviewer.get(f"/staff/exports/{SURVEY}/estimates.csv?unit=HN&channel=online").status_code
         == 404
     )
+
+
+def test_snapshot_without_filters_and_every_message_in_both_languages() -> None:
+    with pytest.raises(FilterError) as old:
+        _check_filter(("channel", "online"), {})  # a snapshot published before the filters
+    assert old.value.kind == "not_published"
+    _check_filter(None, {})
+    _check_filter(("field", "HOTICH"), {"field": [FilterOption(code="HOTICH")]})
+    assert _requested(" ", "") is None
+    assert _requested("online", None) == ("channel", "online")
+    with pytest.raises(FilterError):
+        _requested("online", "HOTICH")
+    for lang in ("vi", "en"):
+        tr = strings(lang)
+        for kind in ("both", "unknown_channel", "unknown_field", "not_published"):
+            assert tr["filter_error_" + kind].format(value="x")
+        for channel in ("in_person", "online", "postal"):
+            assert tr["channel_" + channel]
