@@ -57,6 +57,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_address_max_failures: int = 50
     # A staff session lasts this long from login (a new login starts a new one).
     session_hours: int = 12
+    # ... and ends sooner when it makes no request for this many minutes.
+    session_idle_minutes: int = 60
 
     @property
     def secure_cookies(self) -> bool:
@@ -93,6 +95,7 @@ _WHOLE_NUMBERS = {
     "SURVEY_LOGIN_LOCKOUT_MINUTES": "login_lockout_minutes",
     "SURVEY_LOGIN_ADDRESS_MAX_FAILURES": "login_address_max_failures",
     "SURVEY_SESSION_HOURS": "session_hours",
+    "SURVEY_SESSION_IDLE_MINUTES": "session_idle_minutes",
 }
 
 
@@ -121,7 +124,8 @@ def load_settings(
     and ``SURVEY_LOGIN_LOCKOUT_MINUTES`` (failed staff logins in a row that lock an
     account, and for how long), ``SURVEY_LOGIN_ADDRESS_MAX_FAILURES`` (failed logins
     from one address in that time that refuse the address), ``SURVEY_SESSION_HOURS`` (how
-    long a staff login lasts).
+    long a staff login lasts), ``SURVEY_SESSION_IDLE_MINUTES`` (how long a staff session may
+    go without a request).
     """
     env = os.environ if environ is None else environ
     cwd = Path.cwd() if workdir is None else workdir

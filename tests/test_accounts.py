@@ -162,6 +162,64 @@ def test_an_expired_session_is_refused(fx_url: str, fx_client: Any) -> None:
     assert reply.headers["location"] == "/login?next=%2Fstaff%3Fa%3D1"
 
 
+def _last_seen(url: str) -> dt.datetime:
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            seen = conn.scalars(select(StaffSession.last_seen_at)).one()
+    finally:
+        engine.dispose()
+    return seen if seen.tzinfo is not None else seen.replace(tzinfo=dt.UTC)
+
+
+def test_an_idle_session_ends(fx_url: str, fx_client: Any) -> None:
+    password = create_staff(fx_url, "an", Role.VIEWER)
+    login(fx_client, "an", password)
+    assert fx_client.get("/staff", follow_redirects=False).status_code == 200
+    idle = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=61)  # default: 60 minutes
+    _execute(fx_url, update(StaffSession).values(last_seen_at=idle))
+    reply = fx_client.get("/staff?a=1", follow_redirects=False)
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/login?next=%2Fstaff%3Fa%3D1"
+    # The API says 401, and another process with a longer idle timeout agrees the session
+    # is gone only if idle longer than its own setting.
+    assert fx_client.get("/api/surveys/x/league").status_code == 401
+    longer = _settings(fx_url, session_idle_minutes=120)
+    with TestClient(create_app(longer)) as other:
+        other.cookies.set(SESSION_COOKIE, fx_client.cookies.get(SESSION_COOKIE))
+        assert other.get("/staff", follow_redirects=False).status_code == 200
+
+
+def test_activity_keeps_a_session_alive_with_one_write_a_minute(
+    fx_url: str, fx_client: Any
+) -> None:
+    password = create_staff(fx_url, "an", Role.VIEWER)
+    login(fx_client, "an", password)
+    # 50 minutes idle, then a request: it moves last_seen_at on to now.
+    almost = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=50)
+    _execute(fx_url, update(StaffSession).values(last_seen_at=almost))
+    assert fx_client.get("/staff", follow_redirects=False).status_code == 200
+    seen = _last_seen(fx_url)
+    assert seen > almost + dt.timedelta(minutes=49)
+    # Another 50 minutes later the session is still alive (110 minutes after login).
+    again = seen - dt.timedelta(minutes=50)
+    _execute(fx_url, update(StaffSession).values(last_seen_at=again))
+    assert fx_client.get("/staff", follow_redirects=False).status_code == 200
+    # Requests within the minute do not write again.
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=20)
+    _execute(fx_url, update(StaffSession).values(last_seen_at=recent))
+    assert fx_client.get("/staff", follow_redirects=False).status_code == 200
+    assert abs(_last_seen(fx_url) - recent) < dt.timedelta(milliseconds=1)
+
+
+def test_the_idle_timeout_is_configurable() -> None:
+    env = {"SURVEY_DATABASE_URL": "sqlite:///x.db", "SURVEY_SECRET_KEY": "s" * 40}
+    assert load_settings({**env}).session_idle_minutes == 60
+    assert load_settings({**env, "SURVEY_SESSION_IDLE_MINUTES": "15"}).session_idle_minutes == 15
+    with pytest.raises(ConfigurationError):
+        load_settings({**env, "SURVEY_SESSION_IDLE_MINUTES": "0"})
+
+
 def test_lockout_after_repeated_failures_says_nothing_specific(fx_url: str, fx_client: Any) -> None:
     password = create_staff(fx_url, "an", Role.VIEWER)
     unknown = _post_login(fx_client, "nobody", "whatever-password")

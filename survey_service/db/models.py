@@ -524,6 +524,9 @@ class StaffSession(Base):
     language: Mapped[str] = mapped_column(String(8), default="vi")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    # When the session last made a request, to the minute (updated at most once a
+    # minute): a session idle for longer than ``session_idle_minutes`` has ended.
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ApiToken(Base):

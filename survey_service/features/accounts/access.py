@@ -11,11 +11,14 @@ machine client or a script; the token acts as its user). Handlers get the identi
 
 Department reviewers see only their unit subtrees (``Staff.scope``): :func:`require_unit`
 answers 404 for any other unit, so that a reviewer cannot even learn that another unit's
-data exists. :func:`audit` writes one line of the audit log.
+data exists. A session ends ``session_hours`` after login, or sooner once it has made no
+request for ``session_idle_minutes`` (its ``last_seen_at`` is moved on at most once a
+minute, so that not every request writes). :func:`audit` writes one line of the audit log.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +31,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from survey_service.config import Settings
 from survey_service.db.base import utcnow
 from survey_service.db.enums import Role
 from survey_service.db.models import ApiToken, AuditEntry, StaffSession, Unit, User, UserUnitScope
@@ -132,20 +136,34 @@ async def _scope_of(conn: AsyncConnection, user_id: int, role: Role) -> frozense
 _USER_COLUMNS = (User.id, User.username, User.display_name, User.role)
 
 
-async def _from_session(conn: AsyncConnection, session_id: str) -> Staff | None:
+SEEN_EVERY = dt.timedelta(minutes=1)
+"""A session's ``last_seen_at`` is written at most this often (not on every request)."""
+
+
+async def _from_session(conn: AsyncConnection, session_id: str, idle_minutes: int) -> Staff | None:
+    now = utcnow()
+    id_hash = hash_token(session_id)
     row = (
         await conn.execute(
-            select(*_USER_COLUMNS, StaffSession.language)
+            select(*_USER_COLUMNS, StaffSession.language, StaffSession.last_seen_at)
             .join(StaffSession, StaffSession.user_id == User.id)
             .where(
-                StaffSession.id_hash == hash_token(session_id),
-                StaffSession.expires_at > utcnow(),
+                StaffSession.id_hash == id_hash,
+                StaffSession.expires_at > now,
+                StaffSession.last_seen_at > now - dt.timedelta(minutes=idle_minutes),
                 User.is_active.is_(True),
             )
         )
     ).first()
     if row is None:
         return None
+    last_seen = row.last_seen_at
+    if last_seen.tzinfo is None:  # SQLite hands back naive datetimes, all UTC
+        last_seen = last_seen.replace(tzinfo=dt.UTC)
+    if now - last_seen >= SEEN_EVERY:
+        await conn.execute(
+            update(StaffSession).where(StaffSession.id_hash == id_hash).values(last_seen_at=now)
+        )
     role = Role(row.role)
     scope = await _scope_of(conn, row.id, role)
     return Staff(row.id, row.username, row.display_name, role, scope, row.language)
@@ -191,7 +209,8 @@ async def _lookup(connection: ASGIConnection[Any, Any, Any, Any]) -> Staff | Non
             # A request that names a token is judged by it alone, never by a cookie.
             return await _from_token(conn, token) if token else None
         assert session_id is not None
-        return await _from_session(conn, session_id)
+        settings: Settings = connection.app.state.settings
+        return await _from_session(conn, session_id, settings.session_idle_minutes)
 
 
 async def current_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Staff:

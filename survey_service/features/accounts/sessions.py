@@ -1,8 +1,9 @@
 """Logging in and out: password checks with lockout, and server-side sessions.
 
 A session is a random id in an HttpOnly cookie; the database keeps only its SHA-256
-with the user and an expiry, so any server process can check it and logging out (or
-disabling the user) ends it everywhere. Each login starts a new session id.
+with the user, an expiry and when it was last used (for the idle timeout), so any server
+process can check it and logging out (or disabling the user) ends it everywhere. Each
+login starts a new session id.
 
 Failed passwords are counted in the database (atomically, so several processes count
 together); ``login_max_failures`` in a row lock the account for ``login_lockout_minutes``,
@@ -91,6 +92,7 @@ async def _start_session(db: AsyncSession, user: User, language: str, settings: 
             language=language,
             created_at=now,
             expires_at=now + dt.timedelta(hours=settings.session_hours),
+            last_seen_at=now,
         )
     )
     # Expired sessions are removed as new ones start: no separate clean-up job.
