@@ -6,12 +6,14 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from survey_service.config import Settings
 from survey_service.db.session import DbSession
 from survey_service.features.questionnaire.entry import (
+    EntryLoader,
     invitation_entry,
     open_entry,
     receipt_entry,
@@ -38,27 +40,39 @@ def _png(content: bytes, private: bool) -> Response[bytes]:
     return Response(content, media_type="image/png", headers=_PRIVATE if private else _CACHE)
 
 
+def _code_handlers(
+    param: str, load: EntryLoader, link: str, *, private: bool
+) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
+    """The SVG and PNG QR codes of ``link``, whose path parameter ``param`` ``load`` reads.
+
+    A private link (its URL holds a token) is not cached by shared caches.
+    """
+
+    @get("/qr.svg", summary=f"QR code of {link} (SVG)")
+    async def svg(
+        self: Controller, request: Request[Any, Any, State], db_session: DbSession
+    ) -> Response[str]:
+        """The QR code as SVG."""
+        entry = await load(db_session, request.path_params[param])
+        return _svg(qr_svg(_url(request, entry.base_path), entry.unit.name), private=private)
+
+    @get("/qr.png", summary=f"QR code of {link} (PNG)")
+    async def png(
+        self: Controller, request: Request[Any, Any, State], db_session: DbSession
+    ) -> Response[bytes]:
+        """The QR code as PNG."""
+        entry = await load(db_session, request.path_params[param])
+        return _png(qr_png(_url(request, entry.base_path)), private=private)
+
+    return svg, png
+
+
 class OpenLinkCodes(Controller):
     """QR codes and the A4 poster of a unit's (or reception point's) open link."""
 
     path = "/u/{unit_code:str}"
     tags = ["qr codes"]
-
-    @get("/qr.svg", summary="QR code of a unit's open link (SVG)")
-    async def svg(
-        self, request: Request[Any, Any, State], db_session: DbSession, unit_code: FromPath[str]
-    ) -> Response[str]:
-        """The poster's QR code as SVG."""
-        entry = await open_entry(db_session, unit_code)
-        return _svg(qr_svg(_url(request, entry.base_path), entry.unit.name), private=False)
-
-    @get("/qr.png", summary="QR code of a unit's open link (PNG)")
-    async def png(
-        self, request: Request[Any, Any, State], db_session: DbSession, unit_code: FromPath[str]
-    ) -> Response[bytes]:
-        """The poster's QR code as PNG."""
-        entry = await open_entry(db_session, unit_code)
-        return _png(qr_png(_url(request, entry.base_path)), private=False)
+    svg, png = _code_handlers("unit_code", open_entry, "a unit's open link", private=False)
 
     @get("/poster", include_in_schema=False)
     async def poster(
@@ -87,22 +101,7 @@ class ReceiptCodes(Controller):
 
     path = "/r/{token:str}"
     tags = ["qr codes"]
-
-    @get("/qr.svg", summary="QR code of a receipt link (SVG)")
-    async def svg(
-        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
-    ) -> Response[str]:
-        """SVG, not cached by shared caches (the URL holds a token)."""
-        entry = await receipt_entry(db_session, token)
-        return _svg(qr_svg(_url(request, entry.base_path), entry.unit.name), private=True)
-
-    @get("/qr.png", summary="QR code of a receipt link (PNG)")
-    async def png(
-        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
-    ) -> Response[bytes]:
-        """PNG, not cached by shared caches (the URL holds a token)."""
-        entry = await receipt_entry(db_session, token)
-        return _png(qr_png(_url(request, entry.base_path)), private=True)
+    svg, png = _code_handlers("token", receipt_entry, "a receipt link", private=True)
 
 
 class InvitationCodes(Controller):
@@ -110,19 +109,4 @@ class InvitationCodes(Controller):
 
     path = "/t/{token:str}"
     tags = ["qr codes"]
-
-    @get("/qr.svg", summary="QR code of an invitation link (SVG)")
-    async def svg(
-        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
-    ) -> Response[str]:
-        """SVG, not cached by shared caches (the URL holds a token)."""
-        entry = await invitation_entry(db_session, token)
-        return _svg(qr_svg(_url(request, entry.base_path), entry.unit.name), private=True)
-
-    @get("/qr.png", summary="QR code of an invitation link (PNG)")
-    async def png(
-        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
-    ) -> Response[bytes]:
-        """PNG, not cached by shared caches (the URL holds a token)."""
-        entry = await invitation_entry(db_session, token)
-        return _png(qr_png(_url(request, entry.base_path)), private=True)
+    svg, png = _code_handlers("token", invitation_entry, "an invitation link", private=True)

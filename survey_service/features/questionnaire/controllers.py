@@ -9,7 +9,8 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
-from litestar.params import FromPath, FromQuery
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ from survey_service.config import Settings
 from survey_service.db.session import DbSession
 from survey_service.features.questionnaire.entry import (
     Entry,
+    EntryLoader,
     invitation_entry,
     open_entry,
     receipt_entry,
@@ -241,29 +243,37 @@ async def _submit(
     )
 
 
+def _page_handlers(param: str, load: EntryLoader) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
+    """The show and submit handlers of a link whose path parameter ``param`` ``load`` reads."""
+
+    @get("/")
+    async def show(
+        self: Controller,
+        request: Request[Any, Any, State],
+        db_session: DbSession,
+        lang: FromQuery[str | None] = None,
+    ) -> Template:
+        """Show the questionnaire (resuming a saved draft of a token link)."""
+        entry = await load(db_session, request.path_params[param])
+        return await _show(request, db_session, entry, lang)
+
+    @post("/", status_code=200)
+    async def submit(
+        self: Controller, request: Request[Any, Any, State], db_session: DbSession
+    ) -> Template | Redirect:
+        """Go to the next page, save (token links), or submit."""
+        entry = await load(db_session, request.path_params[param])
+        return await _submit(request, db_session, entry)
+
+    return show, submit
+
+
 class InvitationPages(Controller):
     """Single-use invitation links of sampled dossiers."""
 
     path = "/t/{token:str}"
     include_in_schema = False
-
-    @get("/")
-    async def show(
-        self,
-        request: Request[Any, Any, State],
-        db_session: DbSession,
-        token: FromPath[str],
-        lang: FromQuery[str | None] = None,
-    ) -> Template:
-        """Show the questionnaire (resuming a saved draft)."""
-        return await _show(request, db_session, await invitation_entry(db_session, token), lang)
-
-    @post("/", status_code=200)
-    async def submit(
-        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
-    ) -> Template | Redirect:
-        """Go to the next page, save, or submit."""
-        return await _submit(request, db_session, await invitation_entry(db_session, token))
+    show, submit = _page_handlers("token", invitation_entry)
 
 
 class ReceiptPages(Controller):
@@ -271,24 +281,7 @@ class ReceiptPages(Controller):
 
     path = "/r/{token:str}"
     include_in_schema = False
-
-    @get("/")
-    async def show(
-        self,
-        request: Request[Any, Any, State],
-        db_session: DbSession,
-        token: FromPath[str],
-        lang: FromQuery[str | None] = None,
-    ) -> Template:
-        """Show the questionnaire (resuming a saved draft)."""
-        return await _show(request, db_session, await receipt_entry(db_session, token), lang)
-
-    @post("/", status_code=200)
-    async def submit(
-        self, request: Request[Any, Any, State], db_session: DbSession, token: FromPath[str]
-    ) -> Template | Redirect:
-        """Go to the next page, save, or submit."""
-        return await _submit(request, db_session, await receipt_entry(db_session, token))
+    show, submit = _page_handlers("token", receipt_entry)
 
 
 class OpenLinkPages(Controller):
@@ -296,24 +289,7 @@ class OpenLinkPages(Controller):
 
     path = "/u/{unit_code:str}"
     include_in_schema = False
-
-    @get("/")
-    async def show(
-        self,
-        request: Request[Any, Any, State],
-        db_session: DbSession,
-        unit_code: FromPath[str],
-        lang: FromQuery[str | None] = None,
-    ) -> Template:
-        """Show the unit's questionnaire."""
-        return await _show(request, db_session, await open_entry(db_session, unit_code), lang)
-
-    @post("/", status_code=200)
-    async def submit(
-        self, request: Request[Any, Any, State], db_session: DbSession, unit_code: FromPath[str]
-    ) -> Template | Redirect:
-        """Go to the next page or submit."""
-        return await _submit(request, db_session, await open_entry(db_session, unit_code))
+    show, submit = _page_handlers("unit_code", open_entry)
 
 
 @get("/thanks", include_in_schema=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Literal
+from collections.abc import Awaitable, Callable
+from typing import Literal, TypeAlias
 
 import msgspec
 from sqlalchemy import exists, select
@@ -28,6 +29,7 @@ from survey_service.security import TOKEN_PATTERN, hash_token
 
 __all__ = [
     "Entry",
+    "EntryLoader",
     "OpenSurvey",
     "TokenError",
     "UnitRef",
@@ -87,6 +89,9 @@ class Entry(msgspec.Struct, frozen=True):
         """Token links keep drafts; open links carry answers in the form instead."""
         return self.token_hash is not None
 
+
+EntryLoader: TypeAlias = Callable[[AsyncSession, str], Awaitable[Entry]]
+"""Finds the entry of a link from its one path parameter (a token or a unit code)."""
 
 _instruments: dict[int, Instrument] = {}
 
