@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import anyio
-from litestar import Request
+from litestar import Controller, Request
 from litestar.datastructures import State, UploadFile
 from litestar.response import Template
 from sqlalchemy import Engine
@@ -27,6 +27,7 @@ from survey_service.features.console.texts import console_text
 __all__ = [
     "CONSOLE_GUARD",
     "PREFIX",
+    "ConsolePages",
     "FormValues",
     "close_uploads",
     "in_worker",
@@ -39,6 +40,13 @@ __all__ = [
 T = TypeVar("T")
 PREFIX = "/staff/console"
 CONSOLE_GUARD = roles_guard(Role.STATISTICIAN, Role.ADMINISTRATOR)
+
+
+class ConsolePages(Controller):
+    """A controller of console pages: statisticians and administrators only, no API schema."""
+
+    guards = [CONSOLE_GUARD]
+    include_in_schema = False
 
 
 class FormValues:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -17,8 +17,8 @@ from sampling import SamplingError, decode_design
 from survey_service.errors import NotFoundError, ServiceError
 from survey_service.features.accounts.access import CurrentStaff, Staff
 from survey_service.features.console.base import (
-    CONSOLE_GUARD,
     PREFIX,
+    ConsolePages,
     FormValues,
     in_worker,
     record_survey_action,
@@ -83,12 +83,10 @@ def _preview_link(survey_code: str, design: str) -> str:
     return f"{PREFIX}/surveys/{quote(survey_code)}/preview?design={quote(design)}"
 
 
-class DesignPages(Controller):
+class DesignPages(ConsolePages):
     """Sample designs of one survey."""
 
     path = f"{PREFIX}/surveys/{{survey_code:str}}"
-    guards = [CONSOLE_GUARD]
-    include_in_schema = False
 
     async def _list(
         self,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
@@ -19,8 +19,8 @@ from survey_service.config import Settings
 from survey_service.errors import NotFoundError, ServiceError
 from survey_service.features.accounts.access import CurrentStaff, Staff
 from survey_service.features.console.base import (
-    CONSOLE_GUARD,
     PREFIX,
+    ConsolePages,
     FormValues,
     close_uploads,
     in_worker,
@@ -133,12 +133,10 @@ def _days(text: str) -> int | None:
     return value if 1 <= value <= 365 else None
 
 
-class FieldworkPages(Controller):
+class FieldworkPages(ConsolePages):
     """Fieldwork progress of one survey's drawn sample."""
 
     path = f"{PREFIX}/surveys/{{survey_code:str}}"
-    guards = [CONSOLE_GUARD]
-    include_in_schema = False
 
     async def _page(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,8 +14,8 @@ from survey_service.config import Settings
 from survey_service.errors import ServiceError
 from survey_service.features.accounts.access import CurrentStaff, Staff
 from survey_service.features.console.base import (
-    CONSOLE_GUARD,
     PREFIX,
+    ConsolePages,
     FormValues,
     close_uploads,
     in_worker,
@@ -72,12 +72,10 @@ async def _upload(fields: Any, language: str) -> FrameUpload:
     )
 
 
-class FramePages(Controller):
+class FramePages(ConsolePages):
     """Upload a frame file and see what the import did."""
 
     path = f"{PREFIX}/frame"
-    guards = [CONSOLE_GUARD]
-    include_in_schema = False
 
     async def _page(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Template
@@ -15,8 +15,8 @@ from sampling import SamplingError
 from survey_service.errors import NotFoundError, ServiceError
 from survey_service.features.accounts.access import CurrentStaff, Staff
 from survey_service.features.console.base import (
-    CONSOLE_GUARD,
     PREFIX,
+    ConsolePages,
     in_worker,
     record_survey_action,
     render,
@@ -27,12 +27,10 @@ from survey_service.features.dashboards.snapshot import Publication, publish_res
 __all__ = ["ConsoleHome"]
 
 
-class ConsoleHome(Controller):
+class ConsoleHome(ConsolePages):
     """The list of surveys, with the newest publication of each."""
 
     path = PREFIX
-    guards = [CONSOLE_GUARD]
-    include_in_schema = False
 
     async def _home(
         self,

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -16,8 +16,8 @@ from sampling import SamplingError
 from survey_service.errors import ServiceError
 from survey_service.features.accounts.access import CurrentStaff, Staff
 from survey_service.features.console.base import (
-    CONSOLE_GUARD,
     PREFIX,
+    ConsolePages,
     FormValues,
     in_worker,
     record_survey_action,
@@ -121,12 +121,10 @@ def _request(options: _Options, language: str) -> WeightsIn:
 DEFAULT_OPTIONS = _Options(calibrate=["unit", "channel"])
 
 
-class WeightPages(Controller):
+class WeightPages(ConsolePages):
     """Weights of one survey's drawn sample."""
 
     path = f"{PREFIX}/surveys/{{survey_code:str}}/weights"
-    guards = [CONSOLE_GUARD]
-    include_in_schema = False
 
     async def _page(
         self,
