@@ -9,6 +9,9 @@ for each staff route and method this checks that
   both), by its code or id in the path or the query, gets 403 or 404, by session and,
   on ``/api``, by API token.
 
+tests/test_access_data.py runs the same routes on a published demo city, checking that
+the reviewer sees the commune's own figures and none of another unit's.
+
 Routes added later are found automatically. A staff route must say how it addresses a
 unit, or that it addresses none, else ``test_every_staff_route_has_a_unit_rule`` fails
 naming it. Say it on the handler (preferred) with ``opt``::
