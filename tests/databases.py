@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -72,6 +75,31 @@ def drop_postgres_database(url: str) -> None:
     name = make_url(url).database
     with _admin_connect() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@contextmanager
+def fresh_database(
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    folder: str,
+    postgres_reason: str | None,
+) -> Iterator[str]:
+    """An empty, unmigrated database on ``backend`` ("sqlite" or "postgresql"), for a demo city.
+
+    SQLite: ``demo.db`` in a new temporary folder named after ``folder``. PostgreSQL: a new
+    database, dropped afterwards; the test is skipped when ``postgres_reason`` says why
+    PostgreSQL cannot be used.
+    """
+    if backend != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp(folder) / 'demo.db'}"
+        return
+    if postgres_reason is not None:
+        pytest.skip(postgres_reason)
+    url = create_postgres_database(migrate=False)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
 
 
 def empty_postgres_tables(url: str) -> None:

@@ -59,18 +59,13 @@ def fx_demo_engine(
     tmp_path_factory: pytest.TempPathFactory,
     fx_postgres_reason: str | None,
 ) -> Iterator[Engine]:
-    if request.param == "postgresql":
-        if fx_postgres_reason is not None:
-            pytest.skip(fx_postgres_reason)
-        url = databases.create_postgres_database(migrate=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    build_demo(url, n_dossiers=N_DOSSIERS, progress=False)
-    engine = make_sync_engine(url)
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        databases.drop_postgres_database(url)
+    with databases.fresh_database(
+        request.param, tmp_path_factory, "demo", fx_postgres_reason
+    ) as url:
+        build_demo(url, n_dossiers=N_DOSSIERS, progress=False)
+        engine = make_sync_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @contextmanager

@@ -35,13 +35,8 @@ def fx_published_url(
     fx_postgres_reason: str | None,
 ) -> Iterator[str]:
     """The demo city, both quarters published (changes go in rolled-back transactions)."""
-    if request.param == "postgresql":
-        if fx_postgres_reason is not None:
-            pytest.skip(fx_postgres_reason)
-        url = databases.create_postgres_database(migrate=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('dashboards') / 'demo.db'}"
-    publish_demo(url)
-    yield url
-    if request.param == "postgresql":
-        databases.drop_postgres_database(url)
+    with databases.fresh_database(
+        request.param, tmp_path_factory, "dashboards", fx_postgres_reason
+    ) as url:
+        publish_demo(url)
+        yield url

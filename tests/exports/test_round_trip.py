@@ -152,20 +152,15 @@ def fx_weighted_url(
     fx_postgres_reason: str | None,
 ) -> Iterator[str]:
     """A demo city of its own whose Q3 responses carry final (raked) weights."""
-    if request.param == "postgresql":
-        if fx_postgres_reason is not None:
-            pytest.skip(fx_postgres_reason)
-        url = databases.create_postgres_database(migrate=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('weighted') / 'demo.db'}"
-    build_demo(url, n_dossiers=N_DOSSIERS, seed=SEED, progress=False)
-    result = CliRunner().invoke(
-        main, ["weights", "compute", SURVEY, "--quiet"], env={"SURVEY_DATABASE_URL": url}
-    )
-    assert result.exit_code == 0, result.output
-    yield url
-    if request.param == "postgresql":
-        databases.drop_postgres_database(url)
+    with databases.fresh_database(
+        request.param, tmp_path_factory, "weighted", fx_postgres_reason
+    ) as url:
+        build_demo(url, n_dossiers=N_DOSSIERS, seed=SEED, progress=False)
+        result = CliRunner().invoke(
+            main, ["weights", "compute", SURVEY, "--quiet"], env={"SURVEY_DATABASE_URL": url}
+        )
+        assert result.exit_code == 0, result.output
+        yield url
 
 
 def test_the_round_trip_holds_with_final_weights(fx_weighted_url: str, tmp_path: Path) -> None:

@@ -20,13 +20,8 @@ def fx_demo_url(
     fx_postgres_reason: str | None,
 ) -> Iterator[str]:
     """A demo city (read-only for the tests: changes are made in rolled-back transactions)."""
-    if request.param == "postgresql":
-        if fx_postgres_reason is not None:
-            pytest.skip(fx_postgres_reason)
-        url = databases.create_postgres_database(migrate=False)
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('indices') / 'demo.db'}"
-    build_demo(url, n_dossiers=N_DOSSIERS, seed=SEED, progress=False)
-    yield url
-    if request.param == "postgresql":
-        databases.drop_postgres_database(url)
+    with databases.fresh_database(
+        request.param, tmp_path_factory, "indices", fx_postgres_reason
+    ) as url:
+        build_demo(url, n_dossiers=N_DOSSIERS, seed=SEED, progress=False)
+        yield url
