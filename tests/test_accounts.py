@@ -188,6 +188,16 @@ def test_an_idle_session_ends(fx_url: str, fx_client: Any) -> None:
     with TestClient(create_app(longer)) as other:
         other.cookies.set(SESSION_COOKIE, fx_client.cookies.get(SESSION_COOKIE))
         assert other.get("/staff", follow_redirects=False).status_code == 200
+    # The next login anywhere removes idle sessions from the table.
+    _execute(fx_url, update(StaffSession).values(last_seen_at=idle))
+    with TestClient(create_app(_settings(fx_url))) as third:
+        login(third, "an", password)
+    engine = make_sync_engine(fx_url)
+    try:
+        with engine.connect() as conn:
+            assert len(conn.scalars(select(StaffSession.id_hash)).all()) == 1
+    finally:
+        engine.dispose()
 
 
 def test_activity_keeps_a_session_alive_with_one_write_a_minute(

@@ -21,7 +21,7 @@ import secrets
 
 import anyio
 import msgspec
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_service.config import Settings
@@ -95,8 +95,13 @@ async def _start_session(db: AsyncSession, user: User, language: str, settings: 
             last_seen_at=now,
         )
     )
-    # Expired sessions are removed as new ones start: no separate clean-up job.
-    await db.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
+    # Expired and idle sessions are removed as new ones start: no separate clean-up job.
+    idle_since = now - dt.timedelta(minutes=settings.session_idle_minutes)
+    await db.execute(
+        delete(StaffSession).where(
+            or_(StaffSession.expires_at <= now, StaffSession.last_seen_at <= idle_since)
+        )
+    )
     return session_id
 
 
