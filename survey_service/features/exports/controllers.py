@@ -199,6 +199,19 @@ async def _in_worker(request: Request[Any, Any, Any], work: Callable[[Connection
     return await anyio.to_thread.run_sync(call)
 
 
+def _xlsx_bytes(table: EstimatesTable) -> bytes:
+    buffer = io.BytesIO()
+    estimates_xlsx(table, buffer)
+    return buffer.getvalue()
+
+
+_ESTIMATES_FILES: dict[str, tuple[str, Callable[[EstimatesTable], bytes]]] = {
+    "estimates.csv": (CSV_TYPE, estimates_csv),
+    "estimates.xlsx": (XLSX_TYPE, _xlsx_bytes),
+}
+"""Media type and writer of each estimates file."""
+
+
 def _unprocessable(_request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
 
@@ -298,6 +311,31 @@ class ExportDownloads(Controller):
         )
         await db_session.commit()
 
+    async def _estimates(
+        self,
+        request: Request[Any, Any, Any],
+        staff: Staff,
+        db_session: DbSession,
+        survey_code: str,
+        unit: str | None,
+        source: Source,
+        only: tuple[FilterKind, str] | None,
+        name: str,
+    ) -> Response[bytes]:
+        """The estimates file ``name`` (written in a worker thread), its download audited."""
+        media_type, write = _ESTIMATES_FILES[name]
+        table = await self._table(staff, db_session, survey_code, unit, source, only)
+        content = await anyio.to_thread.run_sync(write, table)
+        detail = {
+            "rows": len(table.rows),
+            "units": table.units,
+            "unit": unit,
+            "source": table.source,
+            "filter": None if only is None else "/".join(only),
+        }
+        await self._record(request, staff, db_session, f"export.{name}", survey_code, detail)
+        return _download(content, media_type, _filename(survey_code, _named(name, only)))
+
     @get("/{survey_code:str}/estimates.csv", opt={"unit_param": "unit"})
     async def estimates_csv(
         self,
@@ -313,17 +351,9 @@ class ExportDownloads(Controller):
         """Estimates of the visible units as CSV (UTF-8 with a byte-order mark)
         (``channel``/``field``: published estimates in that channel or field)."""
         only = _only(channel, field)
-        table = await self._table(staff, db_session, survey_code, unit, source, only)
-        content = await anyio.to_thread.run_sync(estimates_csv, table)
-        detail = {
-            "rows": len(table.rows),
-            "units": table.units,
-            "unit": unit,
-            "source": table.source,
-            "filter": None if only is None else "/".join(only),
-        }
-        await self._record(request, staff, db_session, "export.estimates.csv", survey_code, detail)
-        return _download(content, CSV_TYPE, _filename(survey_code, _named("estimates.csv", only)))
+        return await self._estimates(
+            request, staff, db_session, survey_code, unit, source, only, "estimates.csv"
+        )
 
     @get("/{survey_code:str}/estimates.xlsx", opt={"unit_param": "unit"})
     async def estimates_xlsx(
@@ -340,23 +370,9 @@ class ExportDownloads(Controller):
         """Estimates of the visible units as an XLSX workbook (with a README sheet)
         (``channel``/``field``: published estimates in that channel or field)."""
         only = _only(channel, field)
-        table = await self._table(staff, db_session, survey_code, unit, source, only)
-
-        def build() -> bytes:
-            buffer = io.BytesIO()
-            estimates_xlsx(table, buffer)
-            return buffer.getvalue()
-
-        content = await anyio.to_thread.run_sync(build)
-        detail = {
-            "rows": len(table.rows),
-            "units": table.units,
-            "unit": unit,
-            "source": table.source,
-            "filter": None if only is None else "/".join(only),
-        }
-        await self._record(request, staff, db_session, "export.estimates.xlsx", survey_code, detail)
-        return _download(content, XLSX_TYPE, _filename(survey_code, _named("estimates.xlsx", only)))
+        return await self._estimates(
+            request, staff, db_session, survey_code, unit, source, only, "estimates.xlsx"
+        )
 
     @get(
         "/{survey_code:str}/microdata.zip",
