@@ -1,14 +1,16 @@
-"""Access rules with data behind them: a reviewer SEES their commune and nothing else (issue #6).
+"""Access rules with data behind them: a reviewer SEES their units and nothing else (issue #6).
 
 tests/test_access.py proves refusal and the order of the checks on a seeded city with no
-answers; here the demo city (small, both quarters published) gives every unit figures, so
-for every staff route found in ``app.routes`` with a unit rule, a reviewer of commune A
+answers; here the demo city (small, both quarters published) gives the units figures, so
+for every staff route found in ``app.routes`` with a unit rule, a reviewer of unit A (a
+commune; a branch, with reception points below it; a reception point, below a branch)
 
-- asking for A (by code or id, in the path or the query) gets 200 with A's name and A's
-  overall index in the body (JSON, HTML, CSV or XLSX);
-- asking for B (a sibling commune, a department, the city, B's id given as a code, a
-  guessed code or id) gets 403 or 404 with neither B's name nor B's overall index in the
-  body, by session and, on ``/api``, by API token;
+- asking for A or a unit below it (by code or id, in the path or the query) gets 200 with
+  its name and overall index in the body (JSON, HTML, CSV or XLSX);
+- asking for B (a sibling, the parent, a department, the city, a unit below a sibling,
+  B's id where a code goes, B's code in other letters, a guessed code or id) gets 403 or
+  404 with neither B's name nor B's overall index in the body, by session and, on
+  ``/api``, by API token; B's code or id added to A's request changes nothing;
 
 and on the routes that address no single unit, every unit link of a page goes to a unit
 in scope, and the estimates files (unnarrowed) hold only units in scope. The league table
@@ -83,8 +85,9 @@ class Shown(msgspec.Struct, frozen=True):
 
 class Demo(msgspec.Struct):
     url: str
-    own: Shown  # commune A, the reviewer's
-    others: dict[str, Shown]  # sibling, department, city
+    own: Shown  # unit A, the reviewer's
+    visible: list[Shown]  # A and a unit below it, if any: the reviewer sees them
+    others: dict[str, Shown]  # what the reviewer must not see: sibling, parent, city...
     codes: dict[str, int]  # every unit's code -> id
     scope: frozenset[str]  # codes of A's subtree
     reviewer: Any
@@ -136,39 +139,73 @@ def _shown(stats: Any, code: str, codes: dict[str, int]) -> Shown:
     return Shown(codes[code], code, card["unit"]["name"], estimate)
 
 
-def _pick_communes(stats: Any) -> tuple[str, str]:
-    """Two communes with many answers and overall indices that differ on the page."""
-    rows = stats.get(f"/api/surveys/{SURVEY}/league?kind=commune").json()["rows"]
-    rows = sorted(rows, key=lambda r: -r["n"])
-    first = rows[0]
+def _league(stats: Any, kind: str) -> list[dict[str, Any]]:
+    """The newest quarter's league rows of ``kind``, most answers first."""
+    reply = stats.get(f"/api/surveys/{SURVEY}/league?kind={kind}")
+    assert reply.status_code == 200, reply.text[:300]
+    return sorted(reply.json()["rows"], key=lambda r: (-r["n"], r["unit"]["code"]))
+
+
+def _unlike(rows: list[dict[str, Any]], first: dict[str, Any]) -> dict[str, Any]:
+    """The first row after ``first`` whose index shows differently on a page."""
     shown = f"{first['estimate'] * 100:.1f}"
-    second = next(r for r in rows[1:] if f"{r['estimate'] * 100:.1f}" != shown)
-    return first["unit"]["code"], second["unit"]["code"]
+    return next(
+        r
+        for r in rows
+        if r["unit"]["code"] != first["unit"]["code"] and f"{r['estimate'] * 100:.1f}" != shown
+    )
 
 
-@pytest.fixture(scope="module")
-def fx_demo(fx_demo_url: str) -> Iterator[Demo]:
-    url = fx_demo_url
+SCENARIOS = ("commune", "branch", "reception_point")
+"""Whose reviewer: a commune (parent: the city), a branch (with reception points below
+it), a reception point (parent: a branch, siblings in the same branch)."""
+
+
+def _cast(stats: Any, who: str) -> tuple[str, list[str], dict[str, str]]:
+    """The reviewer's unit, the units below it to look at, and the units to try instead."""
+    others = {"city": CITY_CODE}
+    if who == "commune":
+        rows = _league(stats, "commune")
+        own = rows[0]
+        others["sibling"] = _unlike(rows, own)["unit"]["code"]
+        others["department"] = _league(stats, "department")[0]["unit"]["code"]
+        return own["unit"]["code"], [], others
+    points = _league(stats, "reception_point")
+    if who == "branch":
+        rows = _league(stats, "branch")
+        own, sibling = rows[0], _unlike(rows, rows[0])
+        code, other = own["unit"]["code"], sibling["unit"]["code"]
+        below = [p["unit"]["code"] for p in points if p["unit"]["parent_code"] == code]
+        cousin = next(p for p in points if p["unit"]["parent_code"] == other)
+        others |= {"sibling": other, "sibling's point": cousin["unit"]["code"]}
+        return code, below[:1], others
+    own = points[0]
+    parent = own["unit"]["parent_code"]
+    same_branch = [p for p in points if p["unit"]["parent_code"] == parent]
+    others |= {"sibling": _unlike(same_branch, own)["unit"]["code"], "parent": parent}
+    return own["unit"]["code"], [], others
+
+
+@pytest.fixture(scope="module", params=SCENARIOS)
+def fx_demo(fx_demo_url: str, request: pytest.FixtureRequest) -> Iterator[Demo]:
+    url, who = fx_demo_url, str(request.param)
     engine = make_sync_engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(select(Unit.id, Unit.code, Unit.parent_id, Unit.kind)).all()
+            rows = conn.execute(select(Unit.id, Unit.code, Unit.parent_id)).all()
     finally:
         engine.dispose()
-    codes = {code: int(i) for i, code, _p, _k in rows}
-    department = next(code for _i, code, _p, kind in rows if str(kind) == "department")
-    stats_password = create_staff(url, "thong-ke", Role.STATISTICIAN)
+    codes = {code: int(i) for i, code, _p in rows}
+    stats_name = f"thong-ke-{who}"
+    stats_password = create_staff(url, stats_name, Role.STATISTICIAN)
     with TestClient(create_app(_settings(url))) as stats:
-        login(stats, "thong-ke", stats_password)
-        own_code, sibling_code = _pick_communes(stats)
+        login(stats, stats_name, stats_password)
+        own_code, below_codes, other_codes = _cast(stats, who)
         own = _shown(stats, own_code, codes)
-        others = {
-            "sibling": _shown(stats, sibling_code, codes),
-            "department": _shown(stats, department, codes),
-            "city": _shown(stats, CITY_CODE, codes),
-        }
+        visible = [own] + [_shown(stats, c, codes) for c in below_codes]
+        others = {role: _shown(stats, c, codes) for role, c in other_codes.items()}
     below: dict[int | None, list[int]] = {}
-    for i, _c, parent, _k in rows:
+    for i, _c, parent in rows:
         below.setdefault(parent, []).append(int(i))
     subtree, todo = set(), [own.id]
     while todo:
@@ -176,21 +213,24 @@ def fx_demo(fx_demo_url: str) -> Iterator[Demo]:
         subtree.add(unit)
         todo.extend(below.get(unit, []))
     scope = frozenset(c for c, i in codes.items() if i in subtree)
+    assert {u.code for u in visible} <= scope
+    assert not {u.code for u in others.values()} & scope
 
-    password = create_staff(url, "xa-a", Role.REVIEWER, unit_codes=(own.code,))
+    name = f"reviewer-{who}"
+    password = create_staff(url, name, Role.REVIEWER, unit_codes=(own.code,))
     engine = make_sync_engine(url)
     try:
         with engine.begin() as conn:
-            token = create_api_token(conn, "xa-a-script", user="xa-a")
+            token = create_api_token(conn, f"{name}-script", user=name)
     finally:
         engine.dispose()
     with (
         TestClient(create_app(_settings(url))) as reviewer,
         TestClient(create_app(_settings(url))) as anonymous,
     ):
-        login(reviewer, "xa-a", password)
+        login(reviewer, name, password)
         csrf_token(anonymous)
-        yield Demo(url, own, others, codes, scope, reviewer, anonymous, token)
+        yield Demo(url, own, visible, others, codes, scope, reviewer, anonymous, token)
 
 
 def _url(endpoint: Endpoint, unit: str | None, extra: dict[str, str] | None = None) -> str:
@@ -258,19 +298,19 @@ GET_UNIT_ENDPOINTS = [e for e in UNIT_ENDPOINTS if e.is_safe]
 def test_a_reviewer_sees_their_own_units_data(fx_demo: Demo, endpoint: Endpoint) -> None:
     rule = _unit_rule(endpoint)
     assert rule is not None
-    own = fx_demo.own
-    unit = str(own.id) if rule[0] == "id" else own.code
-    url = _url(endpoint, unit)
-    reply = fx_demo.reviewer.get(url)  # follows a redirect to the unit's own page
-    assert reply.status_code == 200, f"{url}: {reply.status_code} {reply.text[:300]}"
-    body = _body(reply)
-    assert own.name in body, url
-    assert own.estimate is not None
-    assert any(figure in body for figure in own.figures()), (url, own.figures())
-    if endpoint.path.endswith((".csv", ".xlsx")):
-        units = _file_units(reply)
-        assert own.code in units
-        assert units <= fx_demo.scope, url
+    for shown in fx_demo.visible:
+        unit = str(shown.id) if rule[0] == "id" else shown.code
+        url = _url(endpoint, unit)
+        reply = fx_demo.reviewer.get(url)  # follows a redirect to the unit's own page
+        assert reply.status_code == 200, f"{url}: {reply.status_code} {reply.text[:300]}"
+        body = _body(reply)
+        assert shown.name in body, url
+        assert shown.estimate is not None
+        assert any(figure in body for figure in shown.figures()), (url, shown.figures())
+        if endpoint.path.endswith((".csv", ".xlsx")):
+            units = _file_units(reply)
+            assert shown.code in units
+            assert units <= fx_demo.scope, url
 
 
 def _targets(demo: Demo, kind: str) -> list[tuple[str, Shown | None]]:
@@ -363,7 +403,7 @@ def test_pages_without_a_unit_link_only_to_units_in_scope(
     seen: set[str] = set()
     variants: list[dict[str, str]] = [{}]
     if endpoint.path.endswith("/league"):
-        kinds = ("commune", "ward", "department", "branch", "city")
+        kinds = ("commune", "ward", "department", "branch", "reception_point", "city")
         variants += [{"survey": s, "kind": k} for s in SURVEYS for k in kinds]
     for extra in variants:
         url = _url(endpoint, None, extra)
@@ -396,9 +436,6 @@ def test_the_reviewers_estimates_files_hold_only_units_in_scope(
         units = _file_units(reply)
         assert fx_demo.own.code in units, url
         assert units <= fx_demo.scope, (url, sorted(units - fx_demo.scope))
-        body = _body(reply)
-        for unit in fx_demo.others.values():
-            assert unit.name not in body, (url, unit.name)
         if endpoint.is_api:
             headers = {"Authorization": f"Bearer {fx_demo.token}"}
             by_token = fx_demo.anonymous.get(url, headers=headers)
