@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import anyio
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from survey_service.errors import ConfigurationError
 
-__all__ = ["async_url", "make_async_engine", "make_sync_engine", "sync_url"]
+__all__ = ["async_url", "make_async_engine", "make_sync_engine", "run_in_worker", "sync_url"]
+
+T = TypeVar("T")
 
 
 def _parse(url: str) -> URL:
@@ -65,3 +69,20 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+async def run_in_worker(database_url: str, work: Callable[[Engine], T]) -> T:
+    """Run ``work`` in a worker thread on a fresh synchronous engine, disposed afterwards.
+
+    The synchronous services (frame import, sampling, weighting, exports) own their
+    transactions; the web layer runs them this way so that the event loop keeps serving.
+    """
+
+    def call() -> T:
+        engine = make_sync_engine(database_url)
+        try:
+            return work(engine)
+        finally:
+            engine.dispose()
+
+    return await anyio.to_thread.run_sync(call)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import anyio
 from litestar import Controller, Request
 from litestar.datastructures import State, UploadFile
 from litestar.response import Template
@@ -19,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from survey_service.config import Settings
-from survey_service.db.engine import make_sync_engine
+from survey_service.db.engine import run_in_worker
 from survey_service.db.enums import Role
 from survey_service.features.accounts.access import Staff, audit, client_address, roles_guard
 from survey_service.features.console.texts import console_text
@@ -109,15 +108,7 @@ def render(
 async def in_worker(request: Request[Any, Any, State], work: Callable[[Engine], T]) -> T:
     """Run ``work`` on a fresh synchronous engine in a worker thread."""
     settings: Settings = request.app.state.settings
-
-    def call() -> T:
-        engine = make_sync_engine(settings.database_url)
-        try:
-            return work(engine)
-        finally:
-            engine.dispose()
-
-    return await anyio.to_thread.run_sync(call)
+    return await run_in_worker(settings.database_url, work)
 
 
 async def record(

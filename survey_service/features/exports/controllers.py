@@ -35,11 +35,11 @@ from litestar.exceptions import (
 )
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream, Template
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from survey_service.config import Settings
-from survey_service.db.engine import make_sync_engine
+from survey_service.db.engine import run_in_worker
 from survey_service.db.enums import Role
 from survey_service.db.models import Survey, Unit
 from survey_service.db.session import DbSession
@@ -188,15 +188,11 @@ async def _in_worker(request: Request[Any, Any, Any], work: Callable[[Connection
     """Run ``work`` on a connection of a fresh synchronous engine in a worker thread."""
     settings: Settings = request.app.state.settings
 
-    def call() -> T:
-        engine = make_sync_engine(settings.database_url)
-        try:
-            with engine.connect() as conn:
-                return work(conn)
-        finally:
-            engine.dispose()
+    def on_connection(engine: Engine) -> T:
+        with engine.connect() as conn:
+            return work(conn)
 
-    return await anyio.to_thread.run_sync(call)
+    return await run_in_worker(settings.database_url, on_connection)
 
 
 def _xlsx_bytes(table: EstimatesTable) -> bytes:

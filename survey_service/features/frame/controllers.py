@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 from typing import Annotated, Any
 
-import anyio
 import msgspec
 from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.response import Response
+from sqlalchemy import Engine
 
 from survey_service.config import Settings
-from survey_service.db.engine import make_sync_engine
+from survey_service.db.engine import run_in_worker
 from survey_service.db.enums import Role
 from survey_service.features.accounts.access import roles_guard
 from survey_service.features.frame.importer import ImportSummary, import_frame
@@ -68,21 +68,17 @@ class FrameApi(Controller):
         settings: Settings = request.app.state.settings
         body = await request.body()
 
-        def run() -> ImportSummary:
-            engine = make_sync_engine(settings.database_url)
-            try:
-                return import_frame(
-                    engine,
-                    io.BytesIO(body),
-                    f"upload.{kind}",
-                    ColumnMapping(format=kind),  # type: ignore[arg-type]
-                    settings.secret_key,
-                    skip_bad=skip_bad,
-                )
-            finally:
-                engine.dispose()
+        def run(engine: Engine) -> ImportSummary:
+            return import_frame(
+                engine,
+                io.BytesIO(body),
+                f"upload.{kind}",
+                ColumnMapping(format=kind),  # type: ignore[arg-type]
+                settings.secret_key,
+                skip_bad=skip_bad,
+            )
 
-        summary = await anyio.to_thread.run_sync(run)
+        summary = await run_in_worker(settings.database_url, run)
         out = FrameImportOut(
             summary.records,
             summary.imported,

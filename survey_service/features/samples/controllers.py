@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-import anyio
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -24,7 +23,7 @@ from sqlalchemy import Engine
 
 from sampling import SampleDesign, SamplingError
 from survey_service.config import Settings
-from survey_service.db.engine import make_sync_engine
+from survey_service.db.engine import run_in_worker
 from survey_service.db.enums import Role
 from survey_service.features.accounts.access import roles_guard
 from survey_service.features.samples.designs import add_design, list_designs
@@ -79,15 +78,7 @@ def _problem(status: int) -> Callable[[Request[Any, Any, Any], Exception], Respo
 async def _run(request: Request[Any, Any, State], work: Callable[[Engine], T]) -> T:
     """Run ``work`` on a fresh synchronous engine in a worker thread."""
     settings: Settings = request.app.state.settings
-
-    def call() -> T:
-        engine = make_sync_engine(settings.database_url)
-        try:
-            return work(engine)
-        finally:
-            engine.dispose()
-
-    return await anyio.to_thread.run_sync(call)
+    return await run_in_worker(settings.database_url, work)
 
 
 class SampleApi(Controller):
