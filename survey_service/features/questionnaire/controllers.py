@@ -154,6 +154,21 @@ def _submission(
     )
 
 
+def _refused(settings: Settings, entry: Entry, form: _Form, exc: AnswersError) -> Template:
+    """The posted page again, saying what is wrong with its answers (422)."""
+    return questionnaire_page(
+        settings,
+        entry,
+        form.page,
+        form.language,
+        form.raw,
+        errors=problem_messages(exc.problems, form.language),
+        key=form.key,
+        started=form.started,
+        status_code=422,
+    )
+
+
 _REFUSALS = {
     "rate_limited": ("rate_limited_title", "rate_limited", 429),
     "device_used": ("token_used_title", "device_used", 409),
@@ -168,17 +183,7 @@ async def _finish(
     try:
         answers = check_answers(entry.survey.instrument, form.raw)
     except AnswersError as exc:
-        return questionnaire_page(
-            settings,
-            entry,
-            form.page,
-            form.language,
-            form.raw,
-            errors=problem_messages(exc.problems, form.language),
-            key=form.key,
-            started=form.started,
-            status_code=422,
-        )
+        return _refused(settings, entry, form, exc)
     # A repeated submit (double tap, reload) finds its key stored and changes nothing.
     outcome = await submit_checked(
         request.app.state, session, _submission(request, entry, form, answers)
@@ -215,17 +220,7 @@ async def _submit(
     try:
         check_answers(instrument, form.raw, page_codes(instrument, form.page))
     except AnswersError as exc:
-        return questionnaire_page(
-            settings,
-            entry,
-            form.page,
-            form.language,
-            form.raw,
-            errors=problem_messages(exc.problems, form.language),
-            key=form.key,
-            started=form.started,
-            status_code=422,
-        )
+        return _refused(settings, entry, form, exc)
     # Answers from pages that no longer apply (the respondent went back and changed a
     # gating answer) travel as hidden fields: drop them, or the last page refuses them.
     applying = relevant_codes(instrument, known) | set(page_codes(instrument, form.page))
