@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 
@@ -240,6 +241,9 @@ def test_the_printable_scorecard_is_one_unit_for_its_reviewer(
     assert "@page" not in page.text  # the print rules live in the stylesheet
     assert "/static/print_scorecard.css" in page.text
     assert "Chỉ số hài lòng chung" in page.text  # the reviewer's language: Vietnamese
+    # Vietnamese figures: a decimal comma and a no-break space before the percent sign.
+    assert re.search(r"\d+,\d\u00a0%", page.text)
+    assert not re.search(r"\d+\.\d ?%", page.text)
     assert "published snapshot" in page.text
     for guessed in (other, "HN", "NO-SUCH-UNIT"):
         assert fx_as["exp-reviewer"].get(f"{BASE}/print/{guessed}").status_code == 404
