@@ -14,10 +14,10 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from survey_service.config import Settings
-from survey_service.db.engine import make_sync_engine
+from survey_service.db.engine import run_in_worker
 from survey_service.db.enums import Role
 from survey_service.db.models import AuditEntry, User
 from survey_service.db.session import DbSession
@@ -77,15 +77,11 @@ async def _in_thread(request: Request[Any, Any, State], work: Callable[[Connecti
     """Run ``work`` in one transaction on a worker thread (password hashing is slow)."""
     settings: Settings = request.app.state.settings
 
-    def run() -> T:
-        engine = make_sync_engine(settings.database_url)
-        try:
-            with engine.begin() as conn:
-                return work(conn)
-        finally:
-            engine.dispose()
+    def run(engine: Engine) -> T:
+        with engine.begin() as conn:
+            return work(conn)
 
-    return await anyio.to_thread.run_sync(run)
+    return await run_in_worker(settings.database_url, run)
 
 
 def _page(staff: Staff, name: str, status_code: int = 200, **context: Any) -> Template:
