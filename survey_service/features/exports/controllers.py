@@ -52,6 +52,7 @@ from survey_service.features.accounts.access import (
     roles_guard,
     staff_guard,
 )
+from survey_service.features.dashboards.charts import percent
 from survey_service.features.dashboards.filters import FilterKind
 from survey_service.features.dashboards.published import latest_snapshots
 from survey_service.features.exports.estimates import (
@@ -437,5 +438,6 @@ class ExportDownloads(Controller):
                 "source": card.source,
                 "bar": bar_of,
                 "pt": lambda key: print_text(key, language),
+                "pct": lambda v, d=1: percent(v, language, d),
             },
         )
