@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from survey_service.db.enums import Channel
 from survey_service.db.models import PublishedResult, Survey, Unit, User, WeightSet
 from survey_service.features.console.texts import console_text
 from survey_service.features.samples.designs import SurveyRef, as_utc, find_survey
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 
-CHANNELS = ("in_person", "online", "postal")
+CHANNELS = frozenset(c.value for c in Channel)
 
 
 class SurveyView(msgspec.Struct, frozen=True):
