@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 from litestar import Request, get, post
@@ -30,14 +30,20 @@ from survey_service.features.console.surveys import (
     weight_sets,
 )
 from survey_service.features.console.texts import console_text
-from survey_service.features.samples.schemas import WeightSetOut, WeightsIn, WeightsOut
+from survey_service.features.samples.schemas import (
+    CalibrationMethod,
+    CalibrationVariable,
+    WeightSetOut,
+    WeightsIn,
+    WeightsOut,
+)
 from survey_service.features.samples.weight_sets import compute_weights, find_weight_set
 
 __all__ = ["WeightPages"]
 
-VARIABLES = ("unit", "channel", "field")
+VARIABLES: tuple[str, ...] = get_args(CalibrationVariable)
 CLASSES = ("stratum", "unit")
-METHODS = ("raking", "linear", "truncated", "logit")
+METHODS: tuple[str, ...] = get_args(CalibrationMethod)
 
 
 def _survey(engine: Engine, survey_code: str) -> SurveyView:
