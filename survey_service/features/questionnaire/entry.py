@@ -207,21 +207,25 @@ def _open_key(bind: object, code: str) -> str:
     return f"{getattr(bind, 'url', '')}|{code}"
 
 
-def cached_open_entry(engine: AsyncEngine, code: str) -> Entry | None:
-    """The open link's resolution if it is cached and fresh (no database needed), else None."""
-    cached = _open_cache.get(_open_key(engine, code))
-    if cached is not None and time.monotonic() - cached[0] < _OPEN_TTL_SECONDS:
+def _fresh(key: str, now: float) -> Entry | None:
+    cached = _open_cache.get(key)
+    if cached is not None and now - cached[0] < _OPEN_TTL_SECONDS:
         return cached[1]
     return None
+
+
+def cached_open_entry(engine: AsyncEngine, code: str) -> Entry | None:
+    """The open link's resolution if it is cached and fresh (no database needed), else None."""
+    return _fresh(_open_key(engine, code), time.monotonic())
 
 
 async def open_entry(session: AsyncSession, code: str) -> Entry:
     """Resolve a unit's (or reception point's) open link."""
     now = time.monotonic()
     key = _open_key(session.bind, code)
-    cached = _open_cache.get(key)
-    if cached is not None and now - cached[0] < _OPEN_TTL_SECONDS:
-        return cached[1]
+    cached = _fresh(key, now)
+    if cached is not None:
+        return cached
     unit = await session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
         raise NotFoundError(f"no unit with code {code!r}")
