@@ -76,6 +76,7 @@ from survey_service.features.indices.service import (
     load_survey_data,
 )
 from survey_service.features.indices.sums import UnitTree, load_units
+from survey_service.i18n import choose_language
 
 __all__ = ["ANALYSTS", "ExportDownloads"]
 
@@ -237,7 +238,7 @@ class ExportDownloads(Controller):
 
         surveys, published = await db_session.run_sync(read)
         analyst = staff.role in ANALYSTS
-        language = staff.language if staff.language in ("vi", "en") else "vi"
+        language = choose_language(staff.language)
         return Template(
             template_name="staff/exports.html",
             context={
@@ -428,7 +429,7 @@ class ExportDownloads(Controller):
             raise NotFoundException("no published results for this unit")
         detail = {"unit": unit_code, "source": card.source}
         await self._record(request, staff, db_session, "export.print", survey_code, detail)
-        language = staff.language if staff.language in ("vi", "en") else "vi"
+        language = choose_language(staff.language)
         return Template(
             template_name="staff/print_scorecard.html",
             context={
