@@ -26,6 +26,7 @@ __all__ = [
     "TrimResult",
     "WeightDiagnostics",
     "adjust_nonresponse",
+    "group_medians",
     "release_base_weights",
     "trim_weights",
     "weight_diagnostics",
@@ -149,6 +150,23 @@ class TrimResult(Struct, frozen=True):
     weights: NDArray[np.float64]
     iterations: int
     trimmed: int
+
+
+def group_medians(weights: ArrayLike, groups: ArrayLike) -> NDArray[np.float64]:
+    """Median weight of each group code ``0 … max(groups)`` (0 for a code without weights).
+
+    One sort for all groups, so trimming caps such as "3.5 × the unit's median" cost the same
+    for 10 units as for 10,000.
+    """
+    w = _weights(weights)
+    codes = _codes(groups, w.size, "groups")
+    counts = np.bincount(codes)
+    starts = np.cumsum(counts) - counts
+    ordered = w[np.lexsort((w, codes))]
+    last = max(w.size - 1, 0)
+    low = np.minimum(starts + (counts - 1) // 2, last)
+    high = np.minimum(starts + counts // 2, last)
+    return np.where(counts > 0, (ordered[low] + ordered[high]) / 2.0, 0.0)
 
 
 def trim_weights(

@@ -23,7 +23,6 @@ from survey_service.features.samples.calibration import (
     Calibration,
     Margins,
     calibrate_weights,
-    unit_medians,
 )
 from survey_service.features.samples.schemas import WeightSetOut
 from tests.samples.city import SURVEY, count, query, run, seed_frame
@@ -253,12 +252,3 @@ def test_api_calibration_method(fx_answered: str) -> None:
         )
         assert wrong.status_code == 400
     assert count(url, WeightSet) == 2  # the probability set and the open-link set
-
-
-def test_unit_medians_are_numpy_medians() -> None:
-    rng = np.random.default_rng(3)
-    units = rng.integers(0, 7, 200)
-    units[units == 5] = 6  # a code without respondents
-    w = rng.lognormal(size=200)
-    expected = [np.median(w[units == u]) if np.any(units == u) else 0.0 for u in range(7)]
-    np.testing.assert_allclose(unit_medians(w, units), expected, rtol=1e-15, atol=0)

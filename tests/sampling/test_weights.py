@@ -11,6 +11,7 @@ from sampling import (
     WeightingError,
     adjust_nonresponse,
     calibrate,
+    group_medians,
     poststratify,
     rake,
     release_base_weights,
@@ -148,3 +149,12 @@ def test_weight_diagnostics_of_an_empty_group_are_nan() -> None:
     assert d.n.tolist() == [1, 0]
     assert np.isnan(d.deff[1])
     assert np.isnan(d.minimum[1])
+
+
+def test_group_medians_are_numpy_medians() -> None:
+    rng = np.random.default_rng(3)
+    units = rng.integers(0, 7, 200)
+    units[units == 5] = 6  # a code without respondents
+    w = rng.lognormal(size=200)
+    expected = [np.median(w[units == u]) if np.any(units == u) else 0.0 for u in range(7)]
+    np.testing.assert_allclose(group_medians(w, units), expected, rtol=1e-15, atol=0)

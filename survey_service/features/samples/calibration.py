@@ -20,6 +20,7 @@ from sampling import (
     CalibrationResult,
     ConvergenceReport,
     calibrate_margins,
+    group_medians,
     poststratify,
     rake,
     trim_weights,
@@ -42,7 +43,6 @@ __all__ = [
     "calibration_step",
     "check_calibration",
     "trim_and_recalibrate",
-    "unit_medians",
 ]
 
 HISTORY_KEPT = 50
@@ -179,19 +179,9 @@ def calibration_out(
     )
 
 
-def unit_medians(w: NDArray[np.float64], units: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Median weight of each unit code (0 for a code without respondents), in one sort."""
-    counts = np.bincount(units)
-    starts = np.cumsum(counts) - counts
-    ordered = w[np.lexsort((w, units))]
-    low = np.minimum(starts + (counts - 1) // 2, max(w.size - 1, 0))
-    high = np.minimum(starts + counts // 2, max(w.size - 1, 0))
-    return np.where(counts > 0, (ordered[low] + ordered[high]) / 2.0, 0.0)
-
-
 def _caps(w: NDArray[np.float64], units: NDArray[np.int64], cap: float) -> NDArray[np.float64]:
     """``cap`` × the median weight of each respondent's unit."""
-    return cap * unit_medians(w, units)[units]
+    return cap * group_medians(w, units)[units]
 
 
 def trim_and_recalibrate(
