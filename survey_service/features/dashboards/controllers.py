@@ -329,6 +329,18 @@ def _shown(data: ScorecardData) -> tuple[ScorecardOut | None, dict[str, float]]:
     return (data.filtered.scorecard if data.filtered else None), levels
 
 
+def _page_context(staff: Staff) -> dict[str, Any]:
+    """What every dashboard page uses: the user, the language, strings and formatters."""
+    lang = staff.language
+    return {
+        "staff": staff,
+        "lang": lang,
+        "tr": strings(lang),
+        "pct": lambda v, d=1: percent(v, lang, d),
+        "label": lambda label, fallback: views.label_of(label, lang, fallback),
+    }
+
+
 def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
     lang = staff.language
     results = data.results
@@ -337,11 +349,7 @@ def _scorecard_context(data: ScorecardData, staff: Staff) -> dict[str, Any]:
     trend = _trend(data, lang)
     changes = [views.change_between(a.estimate, b.estimate) for a, b in itertools.pairwise(trend)]
     return {
-        "staff": staff,
-        "lang": lang,
-        "tr": strings(lang),
-        "pct": lambda v, d=1: percent(v, lang, d),
-        "label": lambda label, fallback: views.label_of(label, lang, fallback),
+        **_page_context(staff),
         "unit": data.unit,
         "data": data,
         "results": results,
@@ -423,14 +431,10 @@ class Dashboards(Controller):
         units, overall = await db_session.run_sync(load)
         if unit is not None:
             return Redirect(f"/staff/units/{unit}", status_code=303)
-        lang = staff.language
         return Template(
             template_name="staff/dashboards/units.html",
             context={
-                "staff": staff,
-                "lang": lang,
-                "tr": strings(lang),
-                "pct": lambda v, d=1: percent(v, lang, d),
+                **_page_context(staff),
                 "units": units,
                 "overall": overall,
                 "snapshot": overall.get("_snapshot"),
@@ -491,19 +495,14 @@ class Dashboards(Controller):
         snapshots, chosen, table, visible = await db_session.run_sync(load)
         if survey is not None and chosen is None:
             raise NotFoundException("no published results for this survey")
-        lang = staff.language
         return Template(
             template_name="staff/dashboards/league.html",
             context={
-                "staff": staff,
-                "lang": lang,
-                "tr": strings(lang),
-                "pct": lambda v, d=1: percent(v, lang, d),
-                "label": lambda label, fallback: views.label_of(label, lang, fallback),
+                **_page_context(staff),
                 "snapshots": snapshots,
                 "chosen": chosen,
                 "league": table,
-                "bars": views.league_chart(table, lang) if table and table.rows else [],
+                "bars": views.league_chart(table, staff.language) if table and table.rows else [],
                 "visible": visible,
                 "kind": table.kind if table else kind,
                 "variable": table.variable if table else (variable or OVERALL),
